@@ -1,0 +1,57 @@
+"""Admin integration for the shared site: departments, the publication gate, audit log labels."""
+from django.contrib import messages
+from django.shortcuts import redirect
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from cms.models import Department, DepartmentPolicyIndexPage, PolicyDocumentPage
+from cms.models.gate import OVERRIDE_LOG_ACTION, PublicationGateMixin
+
+
+class DepartmentViewSet(SnippetViewSet):
+    model = Department
+    icon = "group"
+    menu_label = "部门"
+    menu_order = 210
+    add_to_admin_menu = True
+    list_display = ["name", "short_name", "code", "phone", "liaison_name"]
+    search_fields = ["name", "short_name", "code"]
+
+
+register_snippet(DepartmentViewSet)
+
+
+@hooks.register("register_log_actions")
+def register_gate_log_actions(actions):
+    def message(log_entry):
+        reason = (log_entry.data or {}).get("reason", "")
+        return f"检查未通过，人工放行。理由：{reason}"
+
+    actions.register_action(OVERRIDE_LOG_ACTION, "人工放行", message)
+
+
+def _is_gated(page, parent_page):
+    if page is not None and isinstance(page.specific if page.pk else page, PublicationGateMixin):
+        return True
+    return parent_page is not None and isinstance(parent_page.specific, (DepartmentPolicyIndexPage,
+                                                                          PolicyDocumentPage))
+
+
+@hooks.register("construct_page_action_menu")
+def publish_only_through_review(menu_items, request, context):
+    """Policies and interpretations are published by approving the review task, never directly."""
+    if _is_gated(context.get("page"), context.get("parent_page")):
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_publish_of_gated_pages(request, action_type, objects, action_class_instance):
+    if action_type != "publish":
+        return None
+    gated = [obj for obj in objects if isinstance(obj.specific, PublicationGateMixin)]
+    if gated:
+        messages.error(request, "政策文件和解读须通过“政务公开办审核”流程发布，不能批量发布："
+                       + "、".join(p.title for p in gated[:5]))
+        return redirect(request.GET.get("next") or "wagtailadmin_explore_root")
+    return None
