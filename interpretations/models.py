@@ -169,7 +169,8 @@ class InterpretationIndexPage(Page):
             page_obj = paginator.page(request.GET.get("page") or 1)
         except Exception as exc:
             raise Http404("页码不存在") from exc
-        context.update(page_obj=page_obj, kinds=InterpretationKind.choices, current_kind=kind)
+        context.update(page_obj=page_obj, kinds=InterpretationKind.choices, current_kind=kind,
+                       current_kind_qs=f"kind={kind}" if kind in InterpretationKind.values else "")
         return context
 
 

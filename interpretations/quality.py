@@ -98,16 +98,17 @@ def copied_passages(text, policy_text, n=None, limit=5):
         return CopyReport(0.0, [])
     grams = {policy[k:k + n] for k in range(len(policy) - n + 1)}
     covered = bytearray(len(norm))
+    runs, start, prev = [], None, None  # runs of consecutive matching n-gram starts = verbatim excerpts
     for k in range(len(norm) - n + 1):
         if norm[k:k + n] in grams:
             covered[k:k + n] = b"\x01" * n
-    runs, start = [], None
-    for i, flag in enumerate(covered + b"\x00"):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            runs.append((start, i))
-            start = None
+            if start is None or prev != k - 1:
+                if start is not None:
+                    runs.append((start, prev + n))
+                start = k
+            prev = k
+    if start is not None:
+        runs.append((start, prev + n))
     runs.sort(key=lambda r: r[1] - r[0], reverse=True)
     passages = [text[positions[a]:positions[b - 1] + 1] for a, b in runs[:limit]]
     return CopyReport(sum(covered) / len(norm), passages)
@@ -143,7 +144,8 @@ def check_interpretation(interpretation, policy_text):
         all_units.extend(units)
         if reason and not units:
             if len(reason) < min_reason:
-                findings.append(finding("element_reason", f"“{label}”标注了不适用，但理由过短（至少 {min_reason} 个字）。"))
+                findings.append(finding(
+                    "element_reason", f"“{label}”标注了不适用，但理由过短（至少 {min_reason} 个字）。"))
             continue
         if substance_length(value) < min_chars:
             findings.append(finding(

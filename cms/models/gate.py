@@ -30,12 +30,12 @@ class PublicationGateMixin:
         """A list of findings: dicts with code, message and optional passages. Empty means pass."""
         return []
 
-    def publish(self, revision, user=None, *args, **kwargs):
+    def publish(self, revision, *args, user=None, **kwargs):
         content = revision.as_object()
         findings = content.gate_findings()
         if findings and not PublicationOverride.objects.filter(page_id=self.pk, revision=revision).exists():
             raise PublicationBlocked(findings)
-        return super().publish(revision, user=user, *args, **kwargs)
+        return super().publish(revision, *args, user=user, **kwargs)
 
 
 class PublicationOverride(models.Model):

@@ -234,7 +234,8 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
         if InterpretationPage.objects.live().child_of(self).exists():
             return []
         pending = list(InterpretationPage.objects.child_of(self).values_list("title", flat=True))
-        hint = (f"请先审核通过其解读：{'、'.join('《%s》' % t for t in pending)}。" if pending
+        titles = "、".join(f"《{t}》" for t in pending)
+        hint = (f"请先审核通过其解读：{titles}。" if pending
                 else "请起草部门先在本文件下添加解读。")
         return [{"code": "no_interpretation", "passages": pending,
                  "message": "需要解读的政策文件必须与经审核的解读同步发布（谁起草、谁解读）。" + hint}]

@@ -1,0 +1,1 @@
+"""Demo content for `manage.py load_demo`: seed documents, interpretations, departments and graphics."""

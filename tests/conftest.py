@@ -1,0 +1,51 @@
+"""Shared fixtures: a site tree with two departments, their editors and a reviewer."""
+import pytest
+from wagtail.models import Page, Site
+
+from cms.factories import DepartmentFactory, HomePageFactory, PolicyIndexPageFactory, UserFactory
+from cms.roles import REVIEWERS_GROUP, ensure_all_roles
+
+
+def build_site_tree():
+    """Home → 政策文件 under Wagtail's root, as the default site; safe after a flush."""
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(title="Root", slug="root")
+    for child in root.get_children():
+        if child.slug in {"home", "welcome"} or child.title.startswith("Welcome"):
+            child.delete()
+    home = HomePageFactory(parent=root, slug="home")
+    Site.objects.update_or_create(is_default_site=True, defaults={"hostname": "localhost", "port": 80,
+                                                                  "root_page": home, "site_name": "测试站点"})
+    Site.objects.exclude(root_page=home).delete()
+    policy_index = PolicyIndexPageFactory(parent=home)
+    return home, policy_index
+
+
+@pytest.fixture
+def site_tree(db):
+    home, policy_index = build_site_tree()
+    ensure_all_roles()
+    return {"home": home, "policy_index": policy_index}
+
+
+@pytest.fixture
+def departments(site_tree):
+    rsj = DepartmentFactory(code="rsj", name="乌鲁木齐市人力资源和社会保障局", short_name="市人社局")
+    ybj = DepartmentFactory(code="ybj", name="乌鲁木齐市医疗保障局", short_name="市医保局")
+    rsj.refresh_from_db()
+    ybj.refresh_from_db()
+    return {"rsj": rsj, "ybj": ybj}
+
+
+@pytest.fixture
+def users(departments):
+    from django.contrib.auth.models import Group
+
+    reviewers = Group.objects.get(name=REVIEWERS_GROUP)
+    return {
+        "rsj_editor": UserFactory(username="rsj_editor", groups=[departments["rsj"].editors_group]),
+        "ybj_editor": UserFactory(username="ybj_editor", groups=[departments["ybj"].editors_group]),
+        "reviewer": UserFactory(username="reviewer", groups=[reviewers]),
+        "admin": UserFactory(username="admin", is_superuser=True, is_staff=True),
+    }
