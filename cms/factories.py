@@ -28,11 +28,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "测试用户"
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "demo-pass-2026")
+    password = factory.django.Password("demo-pass-2026")
 
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):

@@ -7,7 +7,14 @@ and they do it through the ReviewTask workflow.
 """
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Workflow, WorkflowPage
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 REVIEWERS_GROUP = "政务公开办审核"
 HOTLINE_GROUP = "12345热线座席"
@@ -98,8 +105,8 @@ def ensure_workflow():
         task = ReviewTask.objects.create(name="政务公开办审核")
     task.groups.add(reviewers)
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
-    if not workflow.workflow_tasks.filter(task=task).exists():
-        workflow.workflow_tasks.create(task=task, sort_order=0)
+    # WorkflowTask hangs off a ParentalKey: save it directly, not through the in-memory relation.
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     for index_page in PolicyIndexPage.objects.all():
         WorkflowPage.objects.update_or_create(page=index_page, defaults={"workflow": workflow})
     return workflow

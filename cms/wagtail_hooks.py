@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -24,11 +25,13 @@ register_snippet(DepartmentViewSet)
 
 @hooks.register("register_log_actions")
 def register_gate_log_actions(actions):
-    def message(log_entry):
-        reason = (log_entry.data or {}).get("reason", "")
-        return f"检查未通过，人工放行。理由：{reason}"
+    @actions.register_action(OVERRIDE_LOG_ACTION)
+    class OverrideFormatter(LogFormatter):
+        label = "人工放行"
 
-    actions.register_action(OVERRIDE_LOG_ACTION, "人工放行", message)
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            return f"检查未通过，人工放行。理由：{data.get('reason', '')}；当时的问题：{'；'.join(data.get('findings', []))}"
 
 
 def _is_gated(page, parent_page):

@@ -113,7 +113,8 @@ class ReviewTask(AbstractGroupApprovalTask):
             page = task_state.workflow_state.content_object.specific
             record_override(page, page.get_latest_revision(), user, kwargs.get("comment"),
                             self.findings_for(page))
-            return task_state.approve(user=user, comment=kwargs.get("comment", ""))
+            task_state.approve(user=user, comment=kwargs.get("comment", ""))
+            return None  # the view treats a return value as a redirect URL
         return super().on_action(task_state, user, action_name, **kwargs)
 
     @classmethod
