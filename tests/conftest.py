@@ -1,16 +1,23 @@
 """Shared fixtures: a site tree with two departments, their editors and a reviewer."""
 import pytest
-from wagtail.models import Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from cms.factories import DepartmentFactory, HomePageFactory, PolicyIndexPageFactory, UserFactory
 from cms.roles import REVIEWERS_GROUP, ensure_all_roles
 
 
 def build_site_tree():
-    """Home → 政策文件 under Wagtail's root, as the default site; safe after a flush."""
+    """Home → 政策文件 under Wagtail's root, as the default site.
+
+    Safe after a database flush (live-server tests): Wagtail's data migrations created the
+    default Locale, the root page and the root Collection, and a flush removes all three.
+    """
+    Locale.objects.get_or_create(language_code="zh-hans")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
     if root is None:
-        root = Page.add_root(title="Root", slug="root")
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.get_default()))
     for child in root.get_children():
         if child.slug in {"home", "welcome"} or child.title.startswith("Welcome"):
             child.delete()
