@@ -69,7 +69,12 @@ def ensure_department_setup(department):
     """Create the department's editors group, media collection and policy folder, with permissions."""
     from cms.models import DepartmentPolicyIndexPage, PolicyIndexPage
 
-    group, _ = Group.objects.get_or_create(name=department.editors_group_name)
+    # Keep the existing group (and its members) when the department is renamed.
+    group = department.editors_group or Group.objects.get_or_create(name=department.editors_group_name)[0]
+    if group.name != department.editors_group_name and not Group.objects.filter(
+            name=department.editors_group_name).exists():
+        group.name = department.editors_group_name
+        group.save(update_fields=["name"])
     group.permissions.add(_perm("wagtailadmin", "access_admin"))
     if department.collection_id is None:
         root = Collection.get_first_root_node()

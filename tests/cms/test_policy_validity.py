@@ -118,3 +118,18 @@ def test_chain_shows_on_the_new_policy(old_policy, departments, users, client):
     amendment = publish_with_interpretation(new_policy(departments, "amend", amends=[old_policy]), users["admin"])
     html = client.get(amendment.url).content.decode()
     assert "修改：" in html and old_policy.title in html
+
+
+def test_renaming_a_department_keeps_its_editors_group(departments, users):
+    from cms.models import Department
+    from cms.roles import ensure_all_roles
+
+    rsj = departments["rsj"]
+    group_id = rsj.editors_group_id
+    rsj.short_name = "市人力资源社会保障局"
+    rsj.save()
+    ensure_all_roles()
+    rsj.refresh_from_db()
+    assert rsj.editors_group_id == group_id
+    assert rsj.editors_group.name == "市人力资源社会保障局编辑"
+    assert list(Department.for_user(users["rsj_editor"])) == [rsj]
