@@ -1,6 +1,6 @@
 """URL configuration: admin, documents, the ledger export, and Wagtail's page tree."""
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -10,9 +10,12 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA:
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    def serve_media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)  # read per request, not at import
+
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]
 
 urlpatterns += [path("", include(wagtail_urls))]

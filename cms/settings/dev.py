@@ -7,3 +7,4 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 WHITENOISE_USE_FINDERS = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+SERVE_MEDIA = True

@@ -11,3 +11,4 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 ALLOWED_HOSTS = ["*"]
+SERVE_MEDIA = True
