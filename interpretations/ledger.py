@@ -172,6 +172,25 @@ def decorate_row(policy):
     return policy
 
 
+def with_latest_revision_fields(page):
+    """The page with its own (non-relational) field values replaced by those of its latest revision.
+
+    What ``revision.as_object()`` gives the check, without its cost: ``as_object`` goes through
+    modelcluster's ``from_serializable_data``, which looks up every foreign key of the revision
+    (locale, content type, department, policy ...) — four or five queries per interpretation.
+    The quality check reads only the page's own text fields, so those are copied here.
+    """
+    revision = page.latest_revision
+    if revision is None:
+        return page
+    data = revision.content
+    for field in type(page)._meta.concrete_fields:
+        if field.is_relation or field.primary_key or field.attname not in data:
+            continue
+        setattr(page, field.attname, field.to_python(data[field.attname]))
+    return page
+
+
 def attach_findings(policies):
     """Quality findings for the latest revision of every interpretation of the given policies.
 
@@ -191,14 +210,13 @@ def attach_findings(policies):
                        .select_related("latest_revision").order_by("path"))
     for interpretation in interpretations:
         policy = by_pk[interpretation.policy_document_id]
-        revision = interpretation.latest_revision
-        content = (InterpretationPage.from_serializable_data(revision.content) if revision
-                   else interpretation)
+        title = interpretation.draft_title or interpretation.title
+        content = with_latest_revision_fields(interpretation)
         content.policy_document = policy  # the policy row is already loaded: no query in .policy
         messages = [f["message"] for f in content.gate_findings()]
         policy.findings_count = (policy.findings_count or 0) + len(messages)
         if messages:
-            policy.findings.append((interpretation.draft_title or interpretation.title, messages))
+            policy.findings.append((title, messages))
     return policies
 
 

@@ -77,7 +77,6 @@ class InterpretationLedgerView(ReportView):
     model = PolicyDocumentPage
     page_title = "解读清单"
     header_icon = "clipboard-list"
-    template_name = "interpretations/admin/ledger.html"
     results_template_name = "interpretations/admin/ledger_results.html"
     index_url_name = "interpretation_ledger"
     index_results_url_name = "interpretation_ledger_results"
