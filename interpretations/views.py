@@ -9,9 +9,9 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from cms.charts import bar_chart_svg
 from cms.models import PolicyDocumentPage
 
-from .charts import bar_chart_svg
 from .ledger import (
     InterpretationStatus,
     PolicyStatus,

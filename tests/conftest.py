@@ -4,6 +4,7 @@ from wagtail.models import Collection, Locale, Page, Site
 
 from cms.factories import DepartmentFactory, HomePageFactory, PolicyIndexPageFactory, UserFactory
 from cms.roles import REVIEWERS_GROUP, ensure_all_roles
+from consultations.models import ConsultationIndexPage
 
 
 def build_site_tree():
@@ -26,6 +27,7 @@ def build_site_tree():
                                                                   "root_page": home, "site_name": "测试站点"})
     Site.objects.exclude(root_page=home).delete()
     policy_index = PolicyIndexPageFactory(parent=home)
+    home.add_child(instance=ConsultationIndexPage(title="意见征集", slug="zhengqiu"))
     return home, policy_index
 
 

@@ -9,7 +9,8 @@ from wagtail.search import index
 class HomePage(Page):
     intro = models.TextField("首页导语", blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["cms.PolicyIndexPage", "cms.TopicIndexPage", "interpretations.InterpretationIndexPage"]
+    subpage_types = ["cms.PolicyIndexPage", "cms.TopicIndexPage", "interpretations.InterpretationIndexPage",
+                     "consultations.ConsultationIndexPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
     search_fields = Page.search_fields

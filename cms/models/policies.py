@@ -74,7 +74,7 @@ class DepartmentPolicyIndexPage(Page):
                                       related_name="policy_index")
     content_panels = Page.content_panels + [FieldPanel("department")]
     parent_page_types = ["cms.PolicyIndexPage"]
-    subpage_types = ["cms.PolicyDocumentPage"]
+    subpage_types = ["cms.PolicyDocumentPage", "consultations.ConsultationPage"]
     search_fields = Page.search_fields
 
     class Meta:

@@ -28,6 +28,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms",
     "interpretations",
+    "consultations",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -147,6 +149,16 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGIN_URL = "/admin/login/"
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+# --- Public consultations (意见征集) ---
+CONSULTATION_FEEDBACK_DAYS = int(os.environ.get("CONSULTATION_FEEDBACK_DAYS", 30))
+OPINION_TEXT_MIN = 10
+OPINION_TEXT_MAX = 2000
+OPINION_ATTACHMENT_MAX_FILES = 3
+OPINION_ATTACHMENT_MAX_MB = 5
+# (count, seconds) windows per client: a person can send a few opinions, a script cannot send many.
+OPINION_RATE_LIMITS = [(5, 60), (30, 3600)]
 
 # --- Interpretation quality gate (P4); see docs/quality-gate.md for how they were chosen ---
 QUALITY_MIN_ELEMENT_CHARS = int(os.environ.get("QUALITY_MIN_ELEMENT_CHARS", 30))

@@ -12,3 +12,4 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 ALLOWED_HOSTS = ["*"]
 SERVE_MEDIA = True
+PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms.charts import bar_chart_svg
 from cms.models import Department, HomePage, PolicyDocumentPage, PolicyIndexPage
 from cms.models.gate import ReviewTask
 from cms.roles import REVIEWERS_GROUP, ensure_reviewers_group, ensure_workflow
-from interpretations.charts import bar_chart_svg
 from interpretations.ledger import (
     InterpretationStatus,
     PolicyStatus,

@@ -1,0 +1,49 @@
+"""Personal data handling for public text: masking names, phone, ID and e-mail numbers (C6)."""
+import hashlib
+import hmac
+import re
+
+import bleach
+from django.conf import settings
+
+# Mainland mobile and landline numbers, 18-digit ID numbers and e-mail addresses typed into text.
+_ID_NUMBER = re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def clean_text(value):
+    """Plain text only: strip every tag (bleach), normalise line endings, drop control characters."""
+    text = bleach.clean(str(value or ""), tags=set(), attributes={}, strip=True, strip_comments=True)
+    # bleach escapes &<> for HTML output; we store plain text and escape on output instead.
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+
+
+def mask_personal_data(text):
+    """Replace ID numbers, phone numbers and e-mail addresses typed into free text."""
+    text = _ID_NUMBER.sub("[身份证号已隐藏]", text)
+    text = _EMAIL.sub("[邮箱已隐藏]", text)
+    text = _MOBILE.sub("[电话已隐藏]", text)
+    return _LANDLINE.sub("[电话已隐藏]", text)
+
+
+def contains_personal_data(text):
+    return any(p.search(text) for p in (_ID_NUMBER, _EMAIL, _MOBILE, _LANDLINE))
+
+
+def mask_name(name):
+    """张三丰 → 张**; an empty name stays anonymous."""
+    name = (name or "").strip()
+    if not name:
+        return "匿名"
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def client_fingerprint(request):
+    """A keyed hash of the client address: enough for rate limits, useless as personal data."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if getattr(settings, "TRUST_X_FORWARDED_FOR", False) else ""
+    address = forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]

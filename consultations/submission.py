@@ -1,0 +1,109 @@
+"""Storing one opinion: all or nothing, exactly once per form token, never after the deadline."""
+import hashlib
+import logging
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interpretations.quality import comparable
+
+from .models import ModerationStatus, Opinion, OpinionAttachment, QuestionAnswer, SensitiveWord
+from .privacy import mask_personal_data
+
+logger = logging.getLogger(__name__)
+SENSITIVE_CACHE_KEY = "consultations:sensitive-words"
+
+
+class ConsultationClosed(Exception):
+    pass
+
+
+def sensitive_words():
+    words = cache.get(SENSITIVE_CACHE_KEY)
+    if words is None:
+        words = list(SensitiveWord.objects.values_list("word", "action"))
+        cache.set(SENSITIVE_CACHE_KEY, words, 300)
+    return words
+
+
+def apply_sensitive_words(text):
+    """Returns (public text, hits, hold). MASK words are starred; HOLD words send it to a person."""
+    hits, hold = [], False
+    for word, action in sensitive_words():
+        if word and word in text:
+            hits.append(word)
+            if action == SensitiveWord.Action.MASK:
+                text = text.replace(word, "＊" * len(word))
+            else:
+                hold = True
+    return text, hits, hold
+
+
+def fingerprint(text):
+    """Same fingerprint for form letters that differ only in punctuation, spacing or numbers."""
+    core = "".join(ch for ch in comparable(text) if not ch.isdigit()).lower()
+    return hashlib.sha1(core.encode()).hexdigest()
+
+
+def receipt_number(opinion):
+    local = timezone.localtime(opinion.submitted_at)
+    return f"YJ-{local:%Y%m%d}-{opinion.pk:06d}"
+
+
+def submit_opinion(consultation, form, client_hash, now=None):
+    """Store the opinion from a valid form. Returns (opinion, created)."""
+    data = form.cleaned_data
+    token = data["token"][:64]
+    existing = Opinion.objects.filter(consultation=consultation, idempotency_key=token).first()
+    if existing:
+        return existing, False
+    now = now or timezone.now()
+    if not consultation.accepts_opinions_at(now):
+        raise ConsultationClosed
+    public_text, hits, hold = apply_sensitive_words(mask_personal_data(data["text"]))
+    status = ModerationStatus.HELD if hold else ModerationStatus.PENDING
+    print_ = fingerprint(data["text"])
+    try:
+        with transaction.atomic():
+            leader = (Opinion.objects.filter(consultation=consultation, fingerprint=print_, duplicate_group=None)
+                      .order_by("pk").values_list("pk", flat=True).first())
+            opinion = Opinion.objects.create(
+                consultation=consultation, idempotency_key=token, submitted_at=now,
+                name=data.get("name", ""), phone=data.get("phone", ""), email=data.get("email", ""),
+                client_hash=client_hash, category=data["category"], clause_number=data.get("clause") or "",
+                text=data["text"], public_text=public_text, sensitive_words=hits, fingerprint=print_,
+                duplicate_group_id=leader, moderation_status=status,
+            )
+            opinion.receipt_number = receipt_number(opinion)
+            opinion.save(update_fields=["receipt_number"])
+            QuestionAnswer.objects.bulk_create(
+                QuestionAnswer(opinion=opinion, consultation=consultation, **answer) for answer in form.answers())
+            for upload in data.get("attachments") or []:
+                OpinionAttachment.objects.create(opinion=opinion, file=upload, original_name=upload.name[:200],
+                                                 size=upload.size)
+    except IntegrityError:
+        # The same form token arrived twice at once: the other request stored it.
+        existing = Opinion.objects.filter(consultation=consultation, idempotency_key=token).first()
+        if existing is None:
+            raise
+        return existing, False
+    logger.info("opinion stored consultation=%s opinion=%s status=%s", consultation.pk, opinion.pk, status)
+    return opinion, True
+
+
+def rate_limited(client_hash, limits):
+    """Fixed-window counters per client; returns seconds to wait, or 0 when allowed."""
+    now = int(timezone.now().timestamp())
+    for count, window in limits:
+        key = f"consultations:rate:{client_hash}:{window}:{now // window}"
+        added = cache.add(key, 0, window + 5)
+        try:
+            hits = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window + 5)
+            hits = 1
+        del added
+        if hits > count:
+            return window - now % window
+    return 0

@@ -1,0 +1,130 @@
+"""Public views of consultations: the page and its form, submission, receipt lookup, results."""
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .forms import LookupForm, OpinionForm
+from .models import ConsultationPage, ConsultationState, ModerationStatus, Opinion
+from .privacy import client_fingerprint
+from .submission import ConsultationClosed, rate_limited, submit_opinion
+
+STATE_FILTERS = {"open": "征集中", "closed": "已截止", "answered": "已反馈"}
+
+
+def consultation_index_context(request):
+    now = timezone.now()
+    pages = (ConsultationPage.objects.live().public().select_related("drafting_department")
+             .annotate(opinion_count=Count("opinions")).order_by("-end_at"))
+    department = request.GET.get("department", "")
+    topic = request.GET.get("topic", "")
+    state = request.GET.get("state", "")
+    if department:
+        pages = pages.filter(drafting_department__code=department)
+    if topic:
+        pages = pages.filter(topics__icontains=topic)
+    items = [p for p in pages if not state or p.state_at(now) == state]
+    from cms.models import Department
+
+    return {"consultations": items, "state_filters": STATE_FILTERS, "current_state": state,
+            "departments": Department.objects.all(), "current_department": department, "current_topic": topic}
+
+
+def public_replies(consultation, request):
+    """Approved opinions with their replies, paginated in the database."""
+    replies = (Opinion.objects.filter(consultation=consultation, moderation_status=ModerationStatus.APPROVED)
+               .exclude(decision="").only("receipt_number", "name", "category", "clause_number", "public_text",
+                                           "decision", "reply", "submitted_at").order_by("pk"))
+    paginator = Paginator(replies, 20)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except (EmptyPage, PageNotAnInteger) as exc:
+        raise Http404("页码不存在") from exc
+
+
+def lookup_url():
+    from .models import ConsultationIndexPage
+
+    index = ConsultationIndexPage.objects.live().first()
+    return f"{index.url}chaxun/" if index else ""
+
+
+def consultation_context(page, request):
+    now = timezone.now()
+    context = {
+        "lookup_url": lookup_url(),
+        "state": page.state_at(now),
+        "opinion_count": Opinion.objects.filter(consultation=page).exclude(
+            moderation_status=ModerationStatus.SPAM).count(),
+        "accepting": page.accepts_opinions_at(now),
+        "States": ConsultationState,
+        "text_min": settings.OPINION_TEXT_MIN, "text_max": settings.OPINION_TEXT_MAX,
+    }
+    if page.results_published_at:
+        from .results import consultation_statistics
+
+        context["statistics"] = consultation_statistics(page)
+        context["replies"] = public_replies(page, request)
+    return context
+
+
+def serve_consultation(page, request, default_serve, *args, **kwargs):
+    if request.method != "POST":
+        clause = request.GET.get("clause", "")
+        kwargs_form = {"clause": clause} if clause else {}
+        form = OpinionForm(page, **kwargs_form)
+        return _render(page, request, form)
+    return submit(page, request)
+
+
+def _render(page, request, form, status=200, **extra):
+    context = page.get_context(request)
+    context.update(form=form, **extra)
+    return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def submit(page, request):
+    form = OpinionForm(page, request.POST, request.FILES)
+    now = timezone.now()
+    if not page.accepts_opinions_at(now):
+        message = ("本次意见征集尚未开始。" if page.live and now < page.start_at
+                   else f"本次意见征集已于 {timezone.localtime(page.end_at):%Y年%m月%d日 %H:%M} 截止，不再接受意见。"
+                   "如有建议，可拨打 12345 热线反映。")
+        return _render(page, request, form, status=403, closed_message=message)
+    if form.is_bot:
+        return _render(page, request, form, status=400,
+                       form_error="提交未成功：请不要填写标注“请勿填写此项”的字段。")
+    client = client_fingerprint(request)
+    wait = rate_limited(client, settings.OPINION_RATE_LIMITS)
+    if wait:
+        return _render(page, request, form, status=429,
+                       form_error=f"提交过于频繁，请 {wait} 秒后再试。您填写的内容仍保留在下方。")
+    if not form.is_valid():
+        return _render(page, request, form, status=400,
+                       form_error=f"提交未成功：有 {len(form.errors)} 处需要修改，请查看标红的项目。")
+    try:
+        opinion, created = submit_opinion(page, form, client, now=now)
+    except ConsultationClosed:
+        return _render(page, request, form, status=403, closed_message="本次意见征集已截止，不再接受意见。")
+    return TemplateResponse(request, "consultations/receipt.html",
+                            {"page": page, "opinion": opinion, "created": created, "self": page,
+                             "lookup_url": lookup_url()})
+
+
+def lookup(request, index_page):
+    """Receipt number + private code → the status and, once published, the reply."""
+    form = LookupForm(request.POST or None)
+    opinion = None
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        found = (Opinion.objects.select_related("consultation")
+                 .filter(receipt_number=form.cleaned_data["receipt"].strip().upper()).first())
+        if found and found.check_lookup_code(form.cleaned_data["code"]):
+            opinion = found
+        else:
+            error = "回执编号或查询码不正确，请核对后重试。"
+    return TemplateResponse(request, "consultations/lookup.html",
+                            {"page": index_page, "self": index_page, "form": form, "opinion": opinion,
+                             "error": error}, status=200 if not error else 404)
