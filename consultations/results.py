@@ -87,3 +87,35 @@ def questionnaire_statistics(consultation):
             item["samples"] = list(rows.exclude(text="").values_list("text", flat=True)[:10])
         results.append(item)
     return results
+
+
+class ResultsNotReady(Exception):
+    pass
+
+
+def publish_results(consultation, user):
+    """Staff action 发布征集结果: the page shows the statistics and replies; e-mails go out in the
+    background (a failing mail server never blocks publishing)."""
+    from django.db import transaction
+    from django.utils import timezone
+    from wagtail.log_actions import log
+
+    if consultation.results_published_at:
+        raise ResultsNotReady("征集结果已经发布。")
+    if timezone.now() < consultation.end_at:
+        raise ResultsNotReady("征集尚未截止，截止后才能发布结果。")
+    if not (consultation.results_summary or "").strip():
+        raise ResultsNotReady("请先在页面“采纳情况”标签中填写意见采纳情况说明并发布页面。")
+    with transaction.atomic():
+        type(consultation).objects.filter(pk=consultation.pk).update(results_published_at=timezone.now())
+        consultation.refresh_from_db(fields=["results_published_at"])
+        log(instance=consultation, action="consultations.publish_results", user=user,
+            data={"opinions": Opinion.objects.filter(consultation=consultation).count()})
+        transaction.on_commit(lambda: _enqueue_notifications(consultation.pk))
+    return consultation
+
+
+def _enqueue_notifications(consultation_id):
+    from .tasks import enqueue_result_notifications
+
+    enqueue_result_notifications(consultation_id)
