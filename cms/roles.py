@@ -51,6 +51,8 @@ def ensure_reviewers_group():
 
     group, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
     group.permissions.add(_perm("wagtailadmin", "access_admin"))
+    # 政务公开办 may see submitters' contact details (to verify and reply) and export opinions.
+    group.permissions.add(_perm("consultations", "view_personal_data"), _perm("consultations", "export_opinions"))
     for index_page in PolicyIndexPage.objects.all():
         _grant_page(group, index_page, REVIEWER_PAGE_PERMISSIONS)
     root_collection = Collection.get_first_root_node()

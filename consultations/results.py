@@ -1,5 +1,5 @@
 """意见采纳情况说明: statistics computed from the data, with server-rendered charts (C3)."""
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from cms.charts import bar_chart_svg
@@ -27,7 +27,7 @@ def consultation_statistics(consultation):
     opinions = Opinion.objects.filter(consultation=consultation).exclude(moderation_status=ModerationStatus.SPAM)
     total = opinions.count()
     # A participant is one e-mail, else one phone, else one client (anonymous submissions).
-    participants = opinions.aggregate(n=Count(Coalesce(NullIf("email", ""), NullIf("phone", ""), "client_hash"),
+    participants = opinions.aggregate(n=Count(Coalesce(NullIf("email", Value("")), NullIf("phone", Value("")), "client_hash"),
                                                 distinct=True))["n"]
     by_category = _count_rows(opinions.values_list("category").annotate(n=Count("pk")).order_by("-n"), total)
     clause_labels = dict(consultation.clause_choices())

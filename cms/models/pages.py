@@ -32,6 +32,13 @@ class HomePage(Page):
         topic_index = TopicIndexPage.objects.live().first()
         context["topics"] = TopicPage.objects.live().child_of(topic_index) if topic_index else []
         context["today"] = timezone.localdate()
+        from consultations.models import ConsultationIndexPage, ConsultationPage
+
+        now = timezone.now()
+        context["open_consultations"] = [c for c in ConsultationPage.objects.live().public()
+                                         .filter(start_at__lte=now, end_at__gt=now, results_published_at=None)
+                                         .select_related("drafting_department").order_by("end_at")[:5]]
+        context["consultation_index"] = ConsultationIndexPage.objects.live().first()
         return context
 
 

@@ -34,6 +34,7 @@ from cms.models import (
     TopicPage,
 )
 from cms.models.gate import PublicationBlocked
+from consultations import demo as consultation_demo
 from interpretations.models import InterpretationIndexPage, InterpretationPage
 from interpretations.quality import ELEMENTS
 
@@ -103,6 +104,8 @@ class Command(BaseCommand):
             policies = [self.ensure_policy(spec, bodies[spec["seed"]], departments, interpretations)
                         for spec in content.POLICIES]
             self.link_related(interpretations)
+            consultation_demo.ensure_index(self, home)
+            consultation_demo.ensure_consultations(self, departments)
             for _spec, page in interpretations.values():
                 if not page.live:
                     self.publish(page)
