@@ -1,6 +1,7 @@
 """Storing one opinion: all or nothing, exactly once per form token, never after the deadline."""
 import hashlib
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -93,17 +94,22 @@ def submit_opinion(consultation, form, client_hash, now=None):
 
 
 def rate_limited(client_hash, limits):
-    """Fixed-window counters per client; returns seconds to wait, or 0 when allowed."""
-    now = int(timezone.now().timestamp())
+    """Per-client counters over windows that start at the client's first request.
+
+    Returns the seconds to wait, or 0 when allowed. (Clock-aligned windows would let a burst
+    straddle two windows and reset at arbitrary moments.)
+    """
+    now = time.time()
     for count, window in limits:
-        key = f"consultations:rate:{client_hash}:{window}:{now // window}"
-        added = cache.add(key, 0, window + 5)
+        key = f"consultations:rate:{client_hash}:{window}"
+        cache.add(f"{key}:start", now, window)
+        cache.add(key, 0, window)
         try:
             hits = cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, window + 5)
+            cache.set(key, 1, window)
             hits = 1
-        del added
         if hits > count:
-            return window - now % window
+            started = cache.get(f"{key}:start", now)
+            return max(1, int(window - (now - started)))
     return 0

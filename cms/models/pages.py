@@ -18,6 +18,18 @@ class HomePage(Page):
     class Meta:
         verbose_name = "首页"
 
+    def route(self, request, path_components):
+        # Wagtail routes one level at a time, two queries per level. Jump to the parent of the last
+        # component by its url_path (one indexed query); the parent still takes the final step, so
+        # each page type's own routing rules (e.g. PolicyDocumentPage hiding unpublished
+        # interpretations) still apply. View restrictions are checked at serve time as usual.
+        if len(path_components) >= 2:
+            parent_url_path = self.url_path + "/".join(path_components[:-1]) + "/"
+            parent = Page.objects.filter(slug=path_components[-2], url_path=parent_url_path).first()
+            if parent is not None:
+                return parent.specific_deferred.route(request, path_components[-1:])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from cms.models import PolicyDocumentPage, PolicyIndexPage, TopicIndexPage
         from interpretations.models import InterpretationIndexPage, visible_interpretations

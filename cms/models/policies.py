@@ -80,6 +80,15 @@ class DepartmentPolicyIndexPage(Page):
     class Meta:
         verbose_name = "部门政策栏目"
 
+    def route(self, request, path_components):
+        # Most children are policies: fetch one typed, with its department, in a single query.
+        if len(path_components) == 1:
+            policy = (PolicyDocumentPage.objects.child_of(self).filter(slug=path_components[0])
+                      .select_related("drafting_department").first())
+            if policy is not None:
+                return policy.route(request, [])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["policies"] = (PolicyDocumentPage.objects.live().public().child_of(self)
@@ -243,7 +252,24 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
     def live_interpretations(self):
         from interpretations.models import InterpretationPage
 
-        return InterpretationPage.objects.live().public().child_of(self).order_by("stage", "-first_published_at")
+        # Only the columns a listing needs: the twelve rich-text element fields are large.
+        return (InterpretationPage.objects.live().public().child_of(self)
+                .only("id", "title", "slug", "url_path", "path", "depth", "locale_id", "content_type_id", "live",
+                      "kind", "stage", "summary", "first_published_at")
+                .order_by("stage", "-first_published_at"))
+
+    def chain(self):
+        """The documents this one amends and repeals: one narrow query, pages only if there are any."""
+        through_amends, through_repeals = PolicyDocumentPage.amends.through, PolicyDocumentPage.repeals.through
+        amended = list(through_amends.objects.filter(from_policydocumentpage=self.pk)
+                       .values_list("to_policydocumentpage", flat=True))
+        repealed = list(through_repeals.objects.filter(from_policydocumentpage=self.pk)
+                        .values_list("to_policydocumentpage", flat=True))
+        if not amended and not repealed:
+            return {"amended": [], "repealed": []}
+        pages = {p.pk: p for p in PolicyDocumentPage.objects.filter(pk__in=amended + repealed)}
+        return {"amended": [pages[i] for i in amended if i in pages],
+                "repealed": [pages[i] for i in repealed if i in pages]}
 
     def route(self, request, path_components):
         # An interpretation becomes visible together with its policy (同步解读), never before it.
@@ -254,7 +280,10 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["interpretations"] = self.live_interpretations()
-        context["superseded_by"] = self.superseding_documents()
+        context["superseded_by"] = self.superseding_documents() if self.validity != Validity.CURRENT else []
+        context["topics"] = list(self.topics.all())
+        context["chain"] = self.chain()
+        context["attachments"] = list(self.attachments.select_related("document"))
         return context
 
 

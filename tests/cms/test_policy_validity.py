@@ -133,3 +133,15 @@ def test_renaming_a_department_keeps_its_editors_group(departments, users):
     assert rsj.editors_group_id == group_id
     assert rsj.editors_group.name == "市人力资源社会保障局编辑"
     assert list(Department.for_user(users["rsj_editor"])) == [rsj]
+
+
+def test_routing_shortcut_keeps_wagtails_rules(old_policy, departments, users, client):
+    interp = old_policy.get_children().first()
+    assert client.get(interp.url).status_code == 200
+    assert client.get(old_policy.url).status_code == 200
+    assert client.get(old_policy.url + "no-such-page/").status_code == 404
+    assert client.get("/zhengce/no-such-folder/no-such-page/").status_code == 404
+    assert client.get(departments["rsj"].policy_index.url).status_code == 200
+    # An interpretation of a policy that is taken offline disappears with it.
+    PolicyDocumentPage.objects.get(pk=old_policy.pk).unpublish()
+    assert client.get(interp.url).status_code == 404
