@@ -59,7 +59,8 @@ def consultation_statistics(consultation):
 
 
 def questionnaire_statistics(consultation):
-    answers = QuestionAnswer.objects.filter(consultation=consultation)
+    answers = QuestionAnswer.objects.filter(consultation=consultation).exclude(
+        opinion__moderation_status=ModerationStatus.SPAM)
     results = []
     for block_id, kind, value in consultation.questions():
         rows = answers.filter(question_id=block_id)
