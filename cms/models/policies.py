@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.dispatch import Signal
 from django.http import Http404
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -16,6 +17,9 @@ from cms.blocks import PolicyBodyBlock
 from cms.doc_numbers import normalize_doc_number, validate_doc_number
 
 from .gate import PublicationGateMixin
+
+# Sent when 立改废 or an expiry date changes a policy's stored validity (search re-indexes on it).
+policy_validity_changed = Signal()
 
 
 class Validity(models.TextChoices):
@@ -216,6 +220,7 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
         if new != self.validity:
             PolicyDocumentPage.objects.filter(pk=self.pk).update(validity=new)
             self.validity = new
+            policy_validity_changed.send(sender=PolicyDocumentPage, instance=self)
             return True
         return False
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "cms",
     "interpretations",
     "consultations",
+    "search",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",
@@ -145,6 +146,21 @@ WAGTAILADMIN_COMMENTS_ENABLED = True
 # Chinese text: Wagtail's database backend cannot search inside it (no word boundaries).
 # The admin's page search still works on titles; the hotline search has its own backend (search/).
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+# --- Hotline Q&A search (一号答, search/); see docs/search.md ---
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or (
+    "search.backends.elasticsearch.ElasticsearchBackend" if ELASTICSEARCH_URL
+    else "search.backends.embedded.EmbeddedBackend")
+SEARCH_EMBEDDED_DIR = Path(os.environ.get("SEARCH_EMBEDDED_DIR", VAR_DIR / "search"))
+# Index names carry the environment: zcjd-prod-qa-<version>, behind the alias zcjd-prod-qa.
+SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "zcjd-dev")
+SEARCH_SEGMENTER = os.environ.get("SEARCH_SEGMENTER", "rjieba")  # or "jieba": same output, slower
+SEARCH_RELOAD_SECONDS = 0.5      # how soon another process's index writes become visible
+SEARCH_MIN_CONCEPT_SHARE = 0.6   # score floor: share of the query's words an answer must match
+SEARCH_MAX_QUERY_CHARS = 100
+SEARCH_OUTBOX_MAX_DELAY = 300    # seconds between retries while the backend is down, at most
+SEARCH_API_RATE_LIMITS = [(60, 60), (1000, 3600)]  # (requests, seconds) per client
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

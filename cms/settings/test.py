@@ -13,3 +13,5 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 ALLOWED_HOSTS = ["*"]
 SERVE_MEDIA = True
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
+SEARCH_EMBEDDED_DIR = VAR_DIR / "test-search"  # noqa: F405 (tests use a fresh folder each)
+SEARCH_RELOAD_SECONDS = 0
