@@ -4,8 +4,6 @@ Q&A pairs inside interpretations and the policy documents themselves are indexed
 lives on their pages (see documents.py). Nothing here stores a caller's personal data: queries are
 masked before they are logged.
 """
-import hashlib
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -179,10 +177,6 @@ class IndexOutbox(models.Model):
         return self.source
 
 
-def query_digest(text):
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 class SearchQueryLog(models.Model):
     """One search, for the unanswered-queries report. The query is masked (no phone or ID numbers)."""
 
@@ -202,6 +196,9 @@ class SearchQueryLog(models.Model):
     class Meta:
         verbose_name = "检索记录"
         indexes = [models.Index(fields=["total", "created_at"])]
+
+    def __str__(self):
+        return self.query
 
 
 class KnowledgeGap(models.Model):
@@ -239,3 +236,6 @@ class AnswerFeedback(models.Model):
 
     class Meta:
         verbose_name = "答案评价"
+
+    def __str__(self):
+        return f"{self.question}：{'有用' if self.helpful else '没用'}"

@@ -58,6 +58,7 @@ def save_draft(page, title):
     autosave is still in flight would post the create form a second time (and fail on the slug),
     so when autosave is on, wait until it has moved the form to the edit URL.
     """
+    page._mark("save_draft start")
     if page.locator("#w-autosave-indicator").count():
         expect(page).to_have_url(EDIT_URL)
     with page.expect_navigation():
@@ -89,10 +90,19 @@ def test_editor_creates_policy_and_interpretation_reviewer_publishes(browser_sit
     base = browser_site["url"]
     folder = browser_site["departments"]["rsj"].policy_index
     page = new_context().new_page()
+    import time as _t
+    _t0=_t.monotonic()
+    page.on("request", lambda r: print(f"[{_t.monotonic()-_t0:6.2f}] REQ {r.method} {r.url} {r.headers.get('accept','')[:20]}") if r.method=="POST" or "/admin/pages/" in r.url else None)
+    page.on("response", lambda r: print(f"[{_t.monotonic()-_t0:6.2f}] RESP {r.status} {r.url} {(r.text()[:300] if r.request.method=='POST' and 'json' in r.headers.get('content-type','') else '')}") if r.request.method=="POST" else None)
+    page.on("console", lambda m: print("CONSOLE", m.text))
+    def _mark(name):
+        print(f"[{_t.monotonic()-_t0:6.2f}] STEP {name}")
+    page._mark=_mark
 
     # 1. The 市人社局 editor drafts a policy in the department's folder.
     login(page, base, "rsj_editor")
     page.goto(f"{base}/admin/pages/add/cms/policydocumentpage/{folder.pk}/")
+    page._mark("loaded add")
     page.fill("#id_title", POLICY_TITLE)
     page.fill("#id_issuing_authority", "乌鲁木齐市人民政府办公厅")
     page.fill("#id_written_date", "2026-03-01")
