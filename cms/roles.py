@@ -53,6 +53,10 @@ def ensure_reviewers_group():
     group.permissions.add(_perm("wagtailadmin", "access_admin"))
     # 政务公开办 may see submitters' contact details (to verify and reply) and export opinions.
     group.permissions.add(_perm("consultations", "view_personal_data"), _perm("consultations", "export_opinions"))
+    # 政务公开办 also answers for the Q&A base: it reads the hotline and keeps the vocabulary.
+    group.permissions.add(_perm("search", "use_hotline"), *[
+        _perm("search", f"{action}_{model}") for model in ("qaentry", "synonymgroup", "vocabularyterm")
+        for action in ("add", "change", "delete", "publish") if not (action == "publish" and model != "qaentry")])
     for index_page in PolicyIndexPage.objects.all():
         _grant_page(group, index_page, REVIEWER_PAGE_PERMISSIONS)
     root_collection = Collection.get_first_root_node()
@@ -63,6 +67,7 @@ def ensure_reviewers_group():
 @transaction.atomic
 def ensure_hotline_group():
     group, _ = Group.objects.get_or_create(name=HOTLINE_GROUP)
+    group.permissions.add(_perm("search", "use_hotline"))
     return group
 
 
@@ -78,6 +83,8 @@ def ensure_department_setup(department):
         group.name = department.editors_group_name
         group.save(update_fields=["name"])
     group.permissions.add(_perm("wagtailadmin", "access_admin"))
+    # Each department keeps its own entries of the hotline Q&A base (limited to them in search/wagtail_hooks.py).
+    group.permissions.add(*[_perm("search", f"{action}_qaentry") for action in ("add", "change", "publish")])
     if department.collection_id is None:
         root = Collection.get_first_root_node()
         department.collection = root.add_child(name=department.short_name)

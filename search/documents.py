@@ -241,11 +241,14 @@ def all_documents(batch_size=500):
         yield from policy_documents(policy)
 
 
-def count_sources():
+def count_documents():
+    """The number of documents ``all_documents`` yields, without building them."""
     from cms.models import PolicyDocumentPage
     from interpretations.models import InterpretationPage
 
     from .models import QAEntry
 
-    return (QAEntry.objects.filter(live=True).count() + InterpretationPage.objects.live().count()
-            + PolicyDocumentPage.objects.live().count())
+    pairs = 0
+    for page in InterpretationPage.objects.live().filter(policy_document__live=True).only("body"):
+        pairs += sum(len(block.value["items"]) for block in page.body if block.block_type == "qa")
+    return QAEntry.objects.filter(live=True).count() + pairs + PolicyDocumentPage.objects.live().count()

@@ -14,6 +14,7 @@ from consultations.privacy import mask_personal_data
 from .analysis import get_analyzer
 from .backends import SearchUnavailable, get_backend
 from .backends.base import SearchFilters, SearchRequest
+from .documents import KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _result(hit, terms):
     p = hit.payload
     marked = hit.highlight or {}
     return {
-        "key": p["key"], "kind": p["kind"], "external_id": p.get("external_id", ""),
+        "key": p["key"], "kind": p["kind"], "kind_label": KINDS.get(p["kind"], ""), "external_id": p.get("external_id", ""),
         "question": p["question"], "short_answer": p["short_answer"], "answer": p["answer"],
         "alt_questions": p.get("alt_questions", []),
         "highlight": {
