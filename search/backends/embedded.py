@@ -97,8 +97,8 @@ class EmbeddedBackend(SearchBackend):
         with self._lock:
             if self._index is None or now - self._checked >= self.reload_seconds:
                 self._checked = now
-                version = self._current_version()
                 try:
+                    version = self._current_version()
                     if version is None:
                         self.root.mkdir(parents=True, exist_ok=True)
                         version = self._new_version()

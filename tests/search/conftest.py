@@ -41,7 +41,7 @@ def sync_index():
 
 
 @pytest.fixture
-def qa_base(departments, site_tree):
+def qa_base(departments, site_tree, search_backend):
     """Entries of two departments, one resting on a current and one on a repealed policy."""
     rsj, ybj = departments["rsj"], departments["ybj"]
     SynonymGroupFactory(terms="社保,社会保险")
@@ -72,3 +72,9 @@ def qa_base(departments, site_tree):
     }
     sync_index()
     return {"current": current, "old": old, "entries": entries, "backend": get_backend()}
+
+
+@pytest.fixture
+def search_backend():
+    """The embedded backend (test_conformance.py overrides this to run on every backend)."""
+    return get_backend()
