@@ -67,3 +67,12 @@ def department_changed(sender, instance, created, **kwargs):
 @receiver(post_delete, sender=VocabularyTerm)
 def vocabulary_edited(sender, **kwargs):
     vocabulary_changed()
+
+
+@receiver(post_save, sender=SynonymGroup)
+@receiver(post_delete, sender=SynonymGroup)
+def synonyms_edited(sender, **kwargs):
+    # Elasticsearch keeps the groups in a synonyms set; pushed after commit (no reindexing needed).
+    from .backends.elasticsearch import synonyms_changed
+
+    synonyms_changed()
