@@ -50,17 +50,35 @@ def type_rich_text(page, input_selector, text):
     expect(page.locator(input_selector)).to_have_value(re.compile(re.escape(text[:8])))
 
 
-def save_draft(page, title):
-    """Click 保存草稿 and wait for the edit view's success message; returns the page id.
+def settle_autosave(page):
+    """Stop Wagtail 8's autosave and wait until no autosave request is scheduled or in flight.
 
-    Wagtail 8 autosaves drafts every 500 ms, and in the create view the first successful autosave
-    creates the page and points the form at its edit URL. Clicking 保存草稿 while that first
-    autosave is still in flight would post the create form a second time (and fail on the slug),
-    so when autosave is on, wait until it has moved the form to the edit URL.
+    Autosave cannot be waited for directly, because it may never happen. The form's ``w-unsaved``
+    controller takes its reference snapshot of the form 2 s after the page loads, and it
+    triggers ``w-autosave`` only for changes made after that snapshot. A form that Playwright
+    fills within those 2 s has no "changes", so no autosave ever comes and the create view keeps
+    its /add/ URL. Autosave can also fail (a validation error pauses it), and then it leaves the
+    form on /add/ too. Clicking 保存草稿 while an autosave of the create form is still in flight
+    would create the page twice: the click posts the create form again, and that fails on the
+    slug.
+
+    So this sets the autosave controller's ``active`` value to false. After that, a pending change
+    notification can no longer start a save. Then it waits until the indicator leaves 「保存中」.
+    The indicator is ``saving`` from the ``w-autosave:save`` event until that save's success
+    (after the form action and URL have moved to the edit view) or error. The form action then
+    names the right view: the create view if no autosave created the page, or the edit view if one
+    did. Either way 保存草稿 saves the page exactly once.
     """
-    page._mark("save_draft start")
-    if page.locator("#w-autosave-indicator").count():
-        expect(page).to_have_url(EDIT_URL)
+    form = page.locator("form[data-edit-form][data-controller~='w-autosave']")
+    if not form.count():
+        return  # autosave is off (WAGTAIL_AUTOSAVE_INTERVAL = 0)
+    form.evaluate("form => form.setAttribute('data-w-autosave-active-value', 'false')")
+    expect(page.locator("#w-autosave-indicator")).not_to_have_attribute("data-w-autosave-state-value", "saving")
+
+
+def save_draft(page, title):
+    """Click 保存草稿 and wait for the edit view's success message; returns the page id."""
+    settle_autosave(page)
     with page.expect_navigation():
         page.locator("footer").get_by_role("button", name="保存草稿").click()
     expect(page.locator(".messages li.success")).to_contain_text(title)
@@ -90,19 +108,10 @@ def test_editor_creates_policy_and_interpretation_reviewer_publishes(browser_sit
     base = browser_site["url"]
     folder = browser_site["departments"]["rsj"].policy_index
     page = new_context().new_page()
-    import time as _t
-    _t0=_t.monotonic()
-    page.on("request", lambda r: print(f"[{_t.monotonic()-_t0:6.2f}] REQ {r.method} {r.url} {r.headers.get('accept','')[:20]}") if r.method=="POST" or "/admin/pages/" in r.url else None)
-    page.on("response", lambda r: print(f"[{_t.monotonic()-_t0:6.2f}] RESP {r.status} {r.url} {(r.text()[:300] if r.request.method=='POST' and 'json' in r.headers.get('content-type','') else '')}") if r.request.method=="POST" else None)
-    page.on("console", lambda m: print("CONSOLE", m.text))
-    def _mark(name):
-        print(f"[{_t.monotonic()-_t0:6.2f}] STEP {name}")
-    page._mark=_mark
 
     # 1. The 市人社局 editor drafts a policy in the department's folder.
     login(page, base, "rsj_editor")
     page.goto(f"{base}/admin/pages/add/cms/policydocumentpage/{folder.pk}/")
-    page._mark("loaded add")
     page.fill("#id_title", POLICY_TITLE)
     page.fill("#id_issuing_authority", "乌鲁木齐市人民政府办公厅")
     page.fill("#id_written_date", "2026-03-01")
