@@ -423,8 +423,8 @@ class ElasticsearchBackend(SearchBackend):
         if ik:
             self.sync_synonyms()
         body = index_body(self.prefix, ik, refresh_interval=refresh_interval)
-        if alias:
-            body["aliases"] = {self.alias: {}}
+        if alias:  # the write index: a second process racing to create a first version is refused
+            body["aliases"] = {self.alias: {"is_write_index": True}}
         stamp = self._timestamp()
         for attempt in range(5):
             name = f"{self.prefix}-qa-{stamp + datetime.timedelta(seconds=attempt):%Y%m%d%H%M%S}"
@@ -503,7 +503,7 @@ class ElasticsearchBackend(SearchBackend):
                 self.client.indices.refresh(index=new)
                 old = self._alias_indices()
                 swap = [{"remove": {"index": name, "alias": self.alias}} for name in old]
-                swap.append({"add": {"index": new, "alias": self.alias}})
+                swap.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
                 self.client.indices.update_aliases(actions=swap)  # atomic: searches see old or new
             except BaseException:
                 try:

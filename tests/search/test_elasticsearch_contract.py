@@ -597,7 +597,21 @@ def test_first_write_creates_the_first_index_with_the_alias(cluster, backend, mo
     # Without IK nothing refers to the synonyms set: the index is created without pushing it.
     assert cluster.sent() == [("HEAD", "/_alias/zcjd-test-qa"), ("PUT", "/zcjd-test-qa-20240102030405"),
                               ("POST", "/zcjd-test-qa/_delete_by_query"), ("POST", "/zcjd-test-qa/_refresh")]
-    assert cluster.requests[1].body == {**es.index_body(PREFIX, ik=False), "aliases": {"zcjd-test-qa": {}}}
+    assert cluster.requests[1].body == {**es.index_body(PREFIX, ik=False),
+                                        "aliases": {"zcjd-test-qa": {"is_write_index": True}}}
+
+
+def test_a_process_losing_the_race_for_the_first_index_uses_the_winners(cluster, backend, monkeypatch):
+    monkeypatch.setattr("search.analysis.get_analyzer", StubAnalyzer)
+    cluster.on("HEAD", f"/_alias/{ALIAS}", None, status=404)
+    cluster.on("HEAD", f"/_alias/{ALIAS}", None, status=200)
+    cluster.on("PUT", f"/{NEW_INDEX}", {"error": {"type": "illegal_state_exception"}}, status=400)
+    cluster.on("POST", f"/{ALIAS}/_delete_by_query", {"deleted": 0})
+    cluster.on("POST", f"/{ALIAS}/_refresh", {})
+    backend.replace_sources({"qa:9": []})
+    assert cluster.sent() == [("HEAD", "/_alias/zcjd-test-qa"), ("PUT", "/zcjd-test-qa-20240102030405"),
+                              ("HEAD", "/_alias/zcjd-test-qa"), ("POST", "/zcjd-test-qa/_delete_by_query"),
+                              ("POST", "/zcjd-test-qa/_refresh")]
 
 
 @pytest.mark.django_db
@@ -633,7 +647,7 @@ def test_rebuild_fills_a_new_index_and_swaps_the_alias_atomically(cluster, backe
     assert cluster.requests[3].body == {"index": {"refresh_interval": None}}
     assert cluster.requests[6].body == {"actions": [
         {"remove": {"index": "zcjd-test-qa-20231201000000", "alias": "zcjd-test-qa"}},
-        {"add": {"index": "zcjd-test-qa-20240102030405", "alias": "zcjd-test-qa"}},
+        {"add": {"index": "zcjd-test-qa-20240102030405", "alias": "zcjd-test-qa", "is_write_index": True}},
     ]}
     assert cluster.requests[7].params == {"h": "index", "format": "json"}
     assert cluster.requests[8].params == {"ignore_unavailable": "true"}
