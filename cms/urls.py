@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("search.urls")),
+    path("api/search/", include("search.urls_ik")),
 ]
 
 if settings.SERVE_MEDIA:

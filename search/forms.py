@@ -1,5 +1,6 @@
 """Validation of search parameters (hotline page, public page, JSON API) and of operator feedback."""
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from cms.models import Department, Validity
 from consultations.privacy import clean_text, mask_personal_data
@@ -30,6 +31,10 @@ class SearchForm(forms.Form):
             (d.code, d.short_name) for d in Department.objects.order_by("code")]
         self.fields["department"].error_messages["invalid_choice"] = "没有这个部门，请从列表中选择。"
         self.fields["validity"].error_messages["invalid_choice"] = "效力只能是 current、amended、repealed 或 expired。"
+        for name in ("q", "topic"):
+            for validator in self.fields[name].validators:
+                if isinstance(validator, ProhibitNullCharactersValidator):
+                    validator.message = "检索词里有不可见的空字符（\\x00），请删除后重新输入。"
 
     def clean_q(self):
         return clean_text(self.cleaned_data.get("q", ""))

@@ -16,7 +16,10 @@ def rebuild_index(progress=None):
     once the new one is live, the outbox rows written since the start are applied to it again.
     """
     started = timezone.now()
-    count = get_backend().rebuild(all_documents(), progress=progress)
+    backend = get_backend()
+    if hasattr(backend, "sync_synonyms"):  # Elasticsearch: a synonym edit made while it was down
+        backend.sync_synonyms()
+    count = backend.rebuild(all_documents(), progress=progress)
     IndexOutbox.objects.filter(created_at__gte=started).update(done_at=None, next_attempt_at=timezone.now())
     process_outbox()
     return count

@@ -59,6 +59,18 @@ class _DepartmentScopedReport(ReportView):
         # A department sees the searches filtered to it and the gaps operators assigned to it.
         return queryset.filter(department__in=Department.for_user(user))
 
+    def decorate(self, item):
+        return item
+
+    def decorate_paginated_queryset(self, object_list):
+        # In place: the table was built from this same list of row dicts.
+        for item in object_list:
+            self.decorate(item)
+        return object_list
+
+    def to_row_dict(self, item):
+        return super().to_row_dict(self.decorate(dict(item)))
+
     def stream_csv(self, queryset):
         yield "\ufeff"  # Excel opens UTF-8 with the BOM
         yield from super().stream_csv(queryset)
@@ -89,13 +101,10 @@ class UnansweredQueriesReport(_DepartmentScopedReport):
                                               gaps=Coalesce(Subquery(gaps), 0))
                 .order_by("-searches", "-last_seen"))
 
-    def to_row_dict(self, item):
-        item = dict(item)
-        item["last_seen"] = timezone.localtime(item["last_seen"]).strftime("%Y-%m-%d %H:%M")
+    def decorate(self, item):
+        if hasattr(item["last_seen"], "tzinfo"):
+            item["last_seen"] = timezone.localtime(item["last_seen"]).strftime("%Y-%m-%d %H:%M")
         return item
-
-    def decorate_paginated_queryset(self, object_list):
-        return [self.to_row_dict(item) for item in object_list]
 
 
 class LeastUsefulAnswersReport(_DepartmentScopedReport):
@@ -125,10 +134,6 @@ class LeastUsefulAnswersReport(_DepartmentScopedReport):
                 .annotate(share=Cast(F("not_helpful"), FloatField()) / Cast(F("not_helpful") + F("helpful"), FloatField()))
                 .order_by("-not_helpful", "-share", "question"))
 
-    def to_row_dict(self, item):
-        item = dict(item)
+    def decorate(self, item):
         item["share_label"] = f"{round(100 * item['share'])}%"
         return item
-
-    def decorate_paginated_queryset(self, object_list):
-        return [self.to_row_dict(item) for item in object_list]

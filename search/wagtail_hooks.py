@@ -1,14 +1,68 @@
 """Admin of the hotline Q&A base: entries, synonyms and terms under one menu, and the two gap reports."""
+from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.models import Department
 
 from .models import QAEntry, SynonymGroup, VocabularyTerm
 from .reports import LeastUsefulAnswersReport, UnansweredQueriesReport, can_view_reports
+
+
+def _own_departments(user):
+    """None when the user may act on every department's entries, else the ids of their departments."""
+    if user.is_superuser:
+        return None
+    ids = set(Department.for_user(user).values_list("pk", flat=True))
+    return ids or None  # not a department editor: reviewers (政务公开办) keep the whole base
+
+
+class QAEntryPermissionPolicy(ModelPermissionPolicy):
+    """谁起草、谁负责 for the Q&A base: department editors act only on their own department's entries."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        own = _own_departments(user)
+        return own is None or instance.department_id in own
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        queryset = super().instances_user_has_any_permission_for(user, actions)
+        own = _own_departments(user)
+        return queryset if own is None else queryset.filter(department_id__in=own)
+
+
+register_permission_policy(QAEntry, QAEntryPermissionPolicy(QAEntry))
+
+
+class OwnDepartmentOnly:
+    """Wagtail's generic views check model permissions; this adds the per-entry department check."""
+
+    instance_permission = "change"
+
+    def get_object(self, queryset=None):
+        entry = super().get_object(queryset)
+        if not self.permission_policy.user_has_permission_for_instance(self.request.user, self.instance_permission, entry):
+            raise PermissionDenied
+        return entry
+
+
+class QAEntryEditView(OwnDepartmentOnly, snippet_views.EditView):
+    pass
+
+
+class QAEntryDeleteView(OwnDepartmentOnly, snippet_views.DeleteView):
+    instance_permission = "delete"
+
+
+class QAEntryUnpublishView(OwnDepartmentOnly, snippet_views.UnpublishView):
+    instance_permission = "publish"
 
 
 class QAEntryViewSet(SnippetViewSet):
@@ -19,13 +73,14 @@ class QAEntryViewSet(SnippetViewSet):
     list_filter = ["department", "live"]
     search_fields = ["question"]
     ordering = ["-updated_at"]
+    edit_view_class = QAEntryEditView
+    delete_view_class = QAEntryDeleteView
+    unpublish_view_class = QAEntryUnpublishView
 
     def get_queryset(self, request):
-        # 谁起草、谁负责: a department's editors see and edit only their own entries.
         queryset = QAEntry.objects.select_related("department", "policy")
-        if request.user.is_superuser or request.user.has_perm("search.use_hotline"):
-            return queryset
-        return queryset.filter(department__in=Department.for_user(request.user))
+        own = _own_departments(request.user)
+        return queryset if own is None else queryset.filter(department_id__in=own)
 
     def get_form_class(self, for_update=False):
         form_class = super().get_form_class(for_update)
@@ -33,9 +88,9 @@ class QAEntryViewSet(SnippetViewSet):
         class DepartmentScopedForm(form_class):
             def __init__(self, *args, for_user=None, **kwargs):
                 super().__init__(*args, for_user=for_user, **kwargs)
-                user = for_user
-                if user is not None and not (user.is_superuser or user.has_perm("search.use_hotline")):
-                    self.fields["department"].queryset = Department.for_user(user)
+                own = _own_departments(for_user) if for_user is not None else None
+                if own is not None:
+                    self.fields["department"].queryset = Department.objects.filter(pk__in=own)
 
         return DepartmentScopedForm
 
