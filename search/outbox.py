@@ -32,6 +32,26 @@ def enqueue(*sources):
     transaction.on_commit(schedule_processing)
 
 
+TASK_PATH = "search.tasks.process_search_outbox"
+
+
+def _already_queued():
+    """A processing task that has not started yet will see every row committed before it runs.
+
+    One row per imported entry would otherwise queue one task each (100k tasks for a big import).
+    Only the database queue can be asked; other backends always get a new task.
+    """
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:
+        return False
+    from .tasks import process_search_outbox
+
+    if not process_search_outbox.get_backend().__class__.__module__.startswith("django_tasks_db"):
+        return False
+    return DBTaskResult.objects.ready().filter(task_path=TASK_PATH).exists()
+
+
 def schedule_processing(run_after=None):
     from .tasks import process_search_outbox
 
@@ -39,6 +59,8 @@ def schedule_processing(run_after=None):
         task = process_search_outbox
         if run_after is not None and task.get_backend().supports_defer:
             task = task.using(run_after=run_after)
+        elif _already_queued():
+            return
         task.enqueue()
     except Exception:  # a broken queue must not turn a successful publish into an error page
         logger.exception("could not queue search outbox processing; rows stay pending")

@@ -111,3 +111,22 @@ def test_changes_during_a_rebuild_are_applied_to_the_new_version(qa_base, depart
     monkeypatch.undo()
     assert hotline_search("公积金贷款额度").total == 1
     assert check_index().clean
+
+
+def test_many_changes_queue_one_processing_task_on_the_database_queue(qa_base, departments, settings,
+                                                                      django_capture_on_commit_callbacks):
+    """An import publishes one entry per transaction; the worker should get one task, not one per entry."""
+    from django_tasks import task_backends
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    task_backends._settings = None  # re-read TASKS
+    try:
+        for n in range(5):
+            with django_capture_on_commit_callbacks(execute=True):
+                new_entry(departments, question=f"公积金怎么提取（{n}）？")
+        assert DBTaskResult.objects.filter(task_path="search.tasks.process_search_outbox").count() == 1
+        assert IndexOutbox.objects.filter(done_at__isnull=True).count() == 5
+    finally:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        task_backends._settings = None
