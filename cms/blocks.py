@@ -1,6 +1,42 @@
-"""The shared block library: policy text structured as numbered, linkable clauses."""
-from django.utils.html import format_html
+"""The shared block library: policy text structured as numbered, linkable clauses.
+
+The policy body is rendered in Python rather than with one template per block: a long policy has
+dozens of blocks, and a template render per block (plus one per rich-text value, and a copy of the
+whole page context for each `{% include_block %}`) was most of the policy page's render time
+(benchmarks/page_render.py). The HTML is the same as the templates produced.
+"""
+import functools
+from pathlib import Path
+
+import wagtail
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from wagtail import blocks
+from wagtail.rich_text import RichText, expand_db_html
+
+_WAGTAIL_RICHTEXT_TEMPLATE = Path(wagtail.__file__).parent / "templates" / "wagtailcore" / "shared" / "richtext.html"
+
+
+@functools.cache
+def _richtext_template_is_wagtails():
+    """True while `wagtailcore/shared/richtext.html` is Wagtail's own `{{ html|safe }}` (not overridden)."""
+    from django.template.loader import get_template
+
+    origin = getattr(get_template("wagtailcore/shared/richtext.html"), "origin", None)
+    return origin is not None and Path(origin.name) == _WAGTAIL_RICHTEXT_TEMPLATE
+
+
+def richtext_html(value):
+    """The HTML of a rich-text value, exactly as `{{ value|richtext }}` renders it.
+
+    Wagtail renders every RichText through the template `wagtailcore/shared/richtext.html`, which is
+    `{{ html|safe }}`: the expanded HTML and nothing else. Expanding directly saves a template render
+    per value; if a project overrides that template, it is used as before.
+    """
+    if not _richtext_template_is_wagtails():
+        return str(value) if isinstance(value, RichText) else str(RichText(value))
+    source = value.source if isinstance(value, RichText) else (value or "")
+    return expand_db_html(source)
 
 
 class SectionHeadingBlock(blocks.StructBlock):
@@ -16,9 +52,12 @@ class SectionHeadingBlock(blocks.StructBlock):
     class Meta:
         icon = "title"
         label = "章节标题"
-        template = "cms/blocks/section_heading.html"
         preview_value = {"heading": "一、在推动“十四五”开好局起好步方面"}
         description = "政策文件的一级标题"
+
+    def render_basic(self, value, context=None):
+        anchor = value.get("anchor") or "sec-" + str((context or {}).get("block_id") or "x")[:8]
+        return format_html('<h2 class="policy-section" id="{}">{}</h2>\n', anchor, value["heading"])
 
 
 class ClauseBlock(blocks.StructBlock):
@@ -38,16 +77,13 @@ class ClauseBlock(blocks.StructBlock):
         description = "带序号、可被链接的条款"
 
     def render_basic(self, value, context=None):
-        # Rendered in Python, not a template: a long policy has dozens of clauses, and one template
-        # render per block was most of the page's render time (benchmarks/page_render.py).
-        number = value["number"]
-        heading = format_html(" {}", value["heading"]) if value.get("heading") else ""
-        return format_html(
-            '<section class="clause" id="clause-{n}" aria-labelledby="clause-{n}-label">'
-            '<h3 class="clause-label" id="clause-{n}-label"><a href="#clause-{n}" class="clause-anchor" '
-            'title="复制此链接可直接定位到本条">{n}．</a>{heading}</h3>'
-            '<div class="clause-text">{text}</div></section>',
-            n=number, heading=heading, text=value["text"],
+        n = escape(value["number"])
+        heading = " " + escape(value["heading"]) if value.get("heading") else ""
+        return mark_safe(  # noqa: S308 - every part is escaped above or is rich text expanded by Wagtail
+            f'<section class="clause" id="clause-{n}" aria-labelledby="clause-{n}-label">'
+            f'<h3 class="clause-label" id="clause-{n}-label"><a href="#clause-{n}" class="clause-anchor" '
+            f'title="复制此链接可直接定位到本条">{n}．</a>{heading}</h3>'
+            f'<div class="clause-text">{richtext_html(value["text"])}</div></section>'
         )
 
 
@@ -55,7 +91,7 @@ class ParagraphBlock(blocks.RichTextBlock):
     """A free paragraph of rich text."""
 
     def render_basic(self, value, context=None):
-        return format_html('<div class="rich-text">{}</div>', value)
+        return mark_safe(f'<div class="rich-text">{richtext_html(value)}</div>')  # noqa: S308 - expanded rich text
 
     class Meta:
         label = "段落"
@@ -71,3 +107,9 @@ class PolicyBodyBlock(blocks.StreamBlock):
 
     class Meta:
         block_counts = {}
+
+    def render_basic(self, value, context=None):
+        """Every block in order, the same HTML as `{% for b in value %}{% include_block b %}{% endfor %}`,
+        but with the page context passed to each block as it is instead of copied once per block."""
+        return mark_safe("".join(  # noqa: S308 - each part comes from a block's own (escaping) render
+            child.block.render(child.value, context=context) for child in value))
