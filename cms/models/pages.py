@@ -25,7 +25,10 @@ class HomePage(Page):
         # interpretations) still apply. View restrictions are checked at serve time as usual.
         if len(path_components) >= 2:
             parent_url_path = self.url_path + "/".join(path_components[:-1]) + "/"
-            parent = Page.objects.filter(slug=path_components[-2], url_path=parent_url_path).first()
+            # At most one page has a given url_path, so no ORDER BY (`.first()` would add one, and
+            # compiling it costs more than the query itself).
+            parent = next(iter(Page.objects.filter(slug=path_components[-2], url_path=parent_url_path)
+                               .order_by()[:1]), None)
             if parent is not None:
                 return parent.specific_deferred.route(request, path_components[-1:])
         return super().route(request, path_components)

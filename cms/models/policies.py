@@ -85,11 +85,16 @@ class DepartmentPolicyIndexPage(Page):
         verbose_name = "部门政策栏目"
 
     def route(self, request, path_components):
-        # Most children are policies: fetch one typed, with its department, in a single query.
+        # Most children are policies: fetch one typed, with its department, in a single query. The
+        # child is found by its url_path (kept by Wagtail as parent's url_path + slug + "/", and
+        # unique in the tree), like HomePage.route's jump: cheaper to build than child_of(), and with
+        # no ORDER BY for a single row.
         if len(path_components) == 1:
-            policy = (PolicyDocumentPage.objects.child_of(self).filter(slug=path_components[0])
-                      .select_related("drafting_department").first())
+            slug = path_components[0]
+            policy = next(iter(PolicyDocumentPage.objects.filter(slug=slug, url_path=f"{self.url_path}{slug}/")
+                               .select_related("drafting_department").order_by()[:1]), None)
             if policy is not None:
+                policy._cached_parent_obj = self  # as Wagtail's own Page.route does
                 return policy.route(request, [])
         return super().route(request, path_components)
 
