@@ -10,7 +10,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
 from cms.blocks import PolicyBodyBlock
@@ -263,10 +263,29 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
         from interpretations.models import InterpretationPage
 
         # Only the columns a listing needs: the twelve rich-text element fields are large.
-        return (InterpretationPage.objects.live().public().child_of(self)
-                .only("id", "title", "slug", "url_path", "path", "depth", "locale_id", "content_type_id", "live",
-                      "kind", "stage", "summary", "first_published_at")
-                .order_by("stage", "-first_published_at"))
+        interpretations = (InterpretationPage.objects.live().child_of(self)
+                           .only("id", "title", "slug", "url_path", "path", "depth", "locale_id", "content_type_id",
+                                 "live", "kind", "stage", "summary", "first_published_at")
+                           .order_by("stage", "-first_published_at"))
+        return self._public_children(interpretations)
+
+    def _public_children(self, children):
+        """`children.public()` for children of this page, from one narrow query.
+
+        Wagtail's `public()` loads every view restriction with its page and excludes the subtree
+        under each. A child of this page is in such a subtree exactly when a restriction is on
+        this page, on one of its ancestors, or on the child itself, so the restricted pages' paths
+        are enough; with no restriction on the site (the usual case) nothing is added to `children`.
+        """
+        restricted = set(PageViewRestriction.objects.values_list("page__path", flat=True))
+        if not restricted:
+            return children
+        steplen = Page.steplen
+        if any(self.path[:end] in restricted for end in range(steplen, len(self.path) + 1, steplen)):
+            return children.none()
+        child_depth_paths = [path for path in restricted
+                             if len(path) == len(self.path) + steplen and path.startswith(self.path)]
+        return children.exclude(path__in=child_depth_paths) if child_depth_paths else children
 
     def chain(self):
         """The documents this one amends and repeals: one narrow query, pages only if there are any."""
