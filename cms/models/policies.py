@@ -288,7 +288,7 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
         return children.exclude(path__in=child_depth_paths) if child_depth_paths else children
 
     def chain(self):
-        """The documents this one amends and repeals: one narrow query, pages only if there are any."""
+        """The documents this one amends and repeals: two narrow queries, pages only if there are any."""
         through_amends, through_repeals = PolicyDocumentPage.amends.through, PolicyDocumentPage.repeals.through
         amended = list(through_amends.objects.filter(from_policydocumentpage=self.pk)
                        .values_list("to_policydocumentpage", flat=True))
@@ -297,8 +297,9 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
         if not amended and not repealed:
             return {"amended": [], "repealed": []}
         pages = {p.pk: p for p in PolicyDocumentPage.objects.filter(pk__in=amended + repealed)}
-        return {"amended": [pages[i] for i in amended if i in pages],
-                "repealed": [pages[i] for i in repealed if i in pages]}
+        # In tree order, as `page.amends.all` / `page.repeals.all` list them.
+        return {"amended": sorted((pages[i] for i in amended if i in pages), key=lambda p: p.path),
+                "repealed": sorted((pages[i] for i in repealed if i in pages), key=lambda p: p.path)}
 
     def route(self, request, path_components):
         # An interpretation becomes visible together with its policy (同步解读), never before it.
