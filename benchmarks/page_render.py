@@ -584,13 +584,16 @@ class PhaseTimer:
         from django.db.models.sql.compiler import SQLCompiler
         from django.template.response import SimpleTemplateResponse
         from wagtail.blocks.base import BoundBlock
+        from wagtail.blocks.stream_block import StreamValue
         from wagtail.models import Page
 
         patches = [
             (Page, "route_for_request", staticmethod(self._timed("route", Page.route_for_request))),
             (page_class, "get_context", self._timed("context", page_class.get_context)),
             (SimpleTemplateResponse, "render", self._timed("render", SimpleTemplateResponse.render)),
+            # {% include_block block %} per block, or {% include_block page.body %} for the whole stream
             (BoundBlock, "render_as_block", self._timed("body", BoundBlock.render_as_block)),
+            (StreamValue, "render_as_block", self._timed("body", StreamValue.render_as_block)),
             (QuerySet, "_fetch_all", self._orm(QuerySet._fetch_all)),
             (SQLCompiler, "execute_sql", self._orm(SQLCompiler.execute_sql, counts_query=True)),
         ]
