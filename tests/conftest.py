@@ -31,6 +31,20 @@ def build_site_tree():
     return home, policy_index
 
 
+@pytest.fixture(autouse=True)
+def fresh_search_index(settings, tmp_path):
+    """Every test gets its own embedded search index and a freshly loaded vocabulary."""
+    from search.analysis import reset_analyzer
+    from search.backends import reset_backend
+
+    settings.SEARCH_EMBEDDED_DIR = tmp_path / "search-index"
+    reset_backend()
+    reset_analyzer()
+    yield
+    reset_backend()
+    reset_analyzer()
+
+
 @pytest.fixture
 def site_tree(db):
     home, policy_index = build_site_tree()

@@ -4,20 +4,9 @@ import datetime
 import pytest
 
 from cms.factories import PolicyDocumentPageFactory
-from search.analysis import reset_analyzer
-from search.backends import get_backend, reset_backend
+from search.backends import get_backend
 from search.factories import QAEntryFactory, SynonymGroupFactory
 from search.outbox import process_outbox
-
-
-@pytest.fixture(autouse=True)
-def fresh_index(settings, tmp_path):
-    settings.SEARCH_EMBEDDED_DIR = tmp_path / "index"
-    reset_backend()
-    reset_analyzer()
-    yield
-    reset_backend()
-    reset_analyzer()
 
 
 def publish(obj, user=None):

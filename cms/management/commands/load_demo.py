@@ -37,6 +37,8 @@ from cms.models.gate import PublicationBlocked
 from consultations import demo as consultation_demo
 from interpretations.models import InterpretationIndexPage, InterpretationPage
 from interpretations.quality import ELEMENTS
+from search import demo as search_demo
+from search.indexing import rebuild_index
 
 IMAGES_DIR = Path(content.__file__).resolve().parent / "images"
 _ID_NAMESPACE = uuid.UUID("0b7f0c59-3d0e-4c57-8a59-4f3b61c1e7a2")
@@ -114,6 +116,11 @@ class Command(BaseCommand):
                 if not policy.live:
                     self.publish(policy)
                     self.created(f"发布政策文件《{policy.title}》")
+            qa_created, synonym_count = search_demo.ensure_qa_base(self, departments)
+
+        # The hotline finds the demo at once, whether or not a task worker is running yet.
+        count = rebuild_index()
+        self.say(f"政策问答检索索引已重建：{count} 条（同义词 {synonym_count} 组）。")
 
         if self.changes == 0:
             self.say("演示内容已是最新，没有需要新建或发布的内容。")
