@@ -152,3 +152,28 @@ def test_department_editors_see_only_their_own_entries(client, qa_base, users):
     assert refused(client.get(f"/admin/snippets/search/qaentry/edit/{other.pk}/"))
     own = qa_base["entries"]["medical"]
     assert client.get(f"/admin/snippets/search/qaentry/edit/{own.pk}/").status_code == 200
+
+
+def test_department_editor_adds_and_publishes_an_entry_for_their_own_department_only(client, qa_base, users,
+                                                                                    departments):
+    from wagtail.test.utils.form_data import rich_text
+
+    from search.models import QAEntry
+    from search.outbox import process_outbox
+    from search.service import hotline_search
+
+    client.force_login(users["ybj_editor"])
+    data = {"department": departments["ybj"].pk, "question": "医保电子凭证怎么激活？",
+            "alt_questions": "手机上的医保码怎么开通", "short_answer": "在国家医保服务平台 App 或微信、支付宝中按提示激活医保电子凭证。",
+            "answer": rich_text("激活后可在定点医院和药店扫码结算。"), "topics": "医疗保障", "policy": "",
+            "interpretation": "", "external_id": "", "action-publish": "publish"}
+    other = {**data, "department": departments["rsj"].pk, "question": "替别的部门写的问答"}
+    refused = client.post("/admin/snippets/search/qaentry/add/", other)
+    assert refused.status_code == 200 and "选择一个有效的选项" in refused.content.decode()
+    assert not QAEntry.objects.filter(question="替别的部门写的问答").exists()
+    response = client.post("/admin/snippets/search/qaentry/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = QAEntry.objects.get(question="医保电子凭证怎么激活？")
+    assert entry.live and entry.department == departments["ybj"]
+    process_outbox()
+    assert hotline_search("医保码开通").results[0]["question"] == "医保电子凭证怎么激活？"
