@@ -60,8 +60,9 @@ def bar_chart_svg(rows, *, title, desc="", id_prefix="chart", max_value=100, val
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ledger-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'style="max-width:{WIDTH}px;height:auto" aria-label="{escape(title)}" '
+        # Sized by attributes, scaled down by CSS (.ledger-chart): no inline style, so a strict CSP holds.
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" preserveAspectRatio="xMinYMin meet" '
+        f'aria-label="{escape(title)}" '
         f'aria-labelledby="{title_id}" aria-describedby="{desc_id}" font-family="{escape(FONT)}" font-size="{FONT_SIZE}">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(full_desc)}</desc>',

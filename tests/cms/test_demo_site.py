@@ -93,3 +93,14 @@ def test_demo_content_is_real_and_passes_the_gate(demo):
         assert {"graphic", "qa"} <= kinds, interp.title
     assert PolicyDocumentPage.objects.get(title="乌鲁木齐市2015年政务公开工作要点").validity == Validity.EXPIRED
     assert PolicyDocumentPage.objects.filter(doc_number="高区政办发〔2020〕19号").exists()
+
+
+def test_no_demo_page_needs_inline_script_or_style(client, demo):
+    """The public Content-Security-Policy forbids inline script and style; no page may rely on them."""
+    seen, _broken = crawl(client)
+    pages = [url for url, r in seen.items() if "text/html" in r.get("Content-Type", "") and not url.startswith("/admin")]
+    assert len(pages) > 20
+    for url in pages:
+        html = seen[url].content.decode()
+        assert "<script>" not in html and "<style" not in html and " style=" not in html, url
+        assert " onclick=" not in html and " onload=" not in html, url
