@@ -274,7 +274,9 @@ class Opinion(models.Model):
                                                name="opinion_unique_submission")]
         indexes = [
             models.Index(fields=["consultation", "moderation_status"]),
-            models.Index(fields=["consultation", "category"]),
+            # Also covers the statistics' grouped count (consultations.results), read from the index alone.
+            models.Index(fields=["consultation", "category", "clause_number", "decision", "moderation_status"],
+                         name="opinion_statistics_idx"),
             models.Index(fields=["consultation", "clause_number"]),
             models.Index(fields=["consultation", "decision"]),
             models.Index(fields=["consultation", "fingerprint"]),
