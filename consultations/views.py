@@ -32,12 +32,17 @@ def consultation_index_context(request):
             "departments": Department.objects.all(), "current_department": department, "current_topic": topic}
 
 
-def public_replies(consultation, request):
-    """Approved opinions with their replies, paginated in the database."""
+def public_replies(consultation, request, count=None):
+    """Approved opinions with their replies, paginated in the database.
+
+    ``count``: their number if already known (the statistics' ``public_count``), saving the COUNT query.
+    """
     replies = (Opinion.objects.filter(consultation=consultation, moderation_status=ModerationStatus.APPROVED)
                .exclude(decision="").only("receipt_number", "name", "category", "clause_number", "public_text",
                                            "decision", "reply", "submitted_at").order_by("pk"))
     paginator = Paginator(replies, 20)
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached_property: this is its value
     try:
         return paginator.page(request.GET.get("page") or 1)
     except (EmptyPage, PageNotAnInteger) as exc:
@@ -56,8 +61,6 @@ def consultation_context(page, request):
     context = {
         "lookup_url": lookup_url(),
         "state": page.state_at(now),
-        "opinion_count": Opinion.objects.filter(consultation=page).exclude(
-            moderation_status=ModerationStatus.SPAM).count(),
         "accepting": page.accepts_opinions_at(now),
         "States": ConsultationState,
         "text_min": settings.OPINION_TEXT_MIN, "text_max": settings.OPINION_TEXT_MAX,
@@ -65,8 +68,13 @@ def consultation_context(page, request):
     if page.results_published_at:
         from .results import consultation_statistics
 
-        context["statistics"] = consultation_statistics(page)
-        context["replies"] = public_replies(page, request)
+        statistics = consultation_statistics(page)
+        context["statistics"] = statistics
+        context["opinion_count"] = statistics["total"]  # every opinion except spam, as below
+        context["replies"] = public_replies(page, request, count=statistics["public_count"])
+    else:
+        context["opinion_count"] = Opinion.objects.filter(consultation=page).exclude(
+            moderation_status=ModerationStatus.SPAM).count()
     return context
 
 
