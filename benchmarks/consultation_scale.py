@@ -35,6 +35,7 @@ import datetime
 import gc
 import io
 import json
+import math
 import os
 import platform
 import resource
@@ -459,8 +460,9 @@ def table(header, rows, right_from=1):
 
 
 def percentile(values, fraction):
+    """Nearest rank (as page_render.py); with the default 7 runs, p95 is the slowest run."""
     ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, int(round(fraction * len(ordered) + 0.5)))) - 1]
+    return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
 
 
 def print_report(result):

@@ -23,7 +23,7 @@ connection, send a fixed number of requests (bounded; no open-ended loops) to, i
                 (one "request" = the pair; reported for reference)
 * bare insert — POST to the bare view: one INSERT of a row with a unique token and the same text
 
-Rounds alternate the targets (--rounds, default 3) so that noise from other processes hits all of them;
+Rounds alternate the targets (--rounds, default 5) so that noise from other processes hits all of them;
 throughput is the median over rounds, latencies (p50/p95/p99) are over all requests of a target. After
 the runs: opinions stored == receipts shown, every form token stored exactly once, receipts unique, and
 the bare table holds exactly one row per accepted request.
@@ -34,6 +34,7 @@ import datetime
 import http.client
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -55,7 +56,10 @@ sys.path.insert(0, str(REPO))
 import consultation_scale as common  # noqa: E402  (database helpers, table output, git/environment)
 
 RESULTS_DIR = REPO / "benchmarks" / "results"
-GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
+# gunicorn of the environment running this script (the project's .venv when run as documented; also
+# right for a git worktree without its own .venv), else the repository's .venv.
+GUNICORN = next((p for p in (Path(sys.executable).parent / "gunicorn", REPO / ".venv" / "bin" / "gunicorn")
+                 if p.exists()), REPO / ".venv" / "bin" / "gunicorn")
 RECEIPT = re.compile(rb"YJ-\d{8}-\d{6,}")
 TIMEOUT = 60
 TEXT = ("建议社区养老服务站延长开放时间，晚上和节假日也安排值班人员；同时把居家养老服务补贴的发放对象扩大到"
@@ -286,8 +290,9 @@ def run_round(target, clients, requests, warmup):
 
 
 def percentile(values, fraction):
+    """Nearest rank (as page_render.py): the smallest value with at least `fraction` of the values at or below it."""
     ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, int(round(fraction * len(ordered) + 0.5)))) - 1]
+    return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
 
 
 def summary(target):
