@@ -170,6 +170,10 @@ SEARCH_ELASTICSEARCH_TIMEOUT = float(os.environ.get("SEARCH_ELASTICSEARCH_TIMEOU
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGIN_URL = "/admin/login/"
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.login.ThrottledLoginForm"
+LOGIN_FAILURE_LIMITS = {"account": (5, 900), "client": (20, 900)}  # (failures, seconds)
+SESSION_COOKIE_AGE = 8 * 3600  # a working day; staff log in again the next morning
+SESSION_COOKIE_SAMESITE = "Lax"
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 
 # --- Public consultations (意见征集) ---

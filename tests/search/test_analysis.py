@@ -97,3 +97,9 @@ def test_synonym_group_validation():
     group = SynonymGroup(terms=" 社保，社会保险、 社保 ")
     group.clean()
     assert group.terms == "社保,社会保险"
+
+
+def test_tokens_are_split_at_punctuation_so_phone_numbers_are_found_by_their_parts():
+    tokens = analyzer().index_tokens("咨询电话0991-7330383，PM2.5超标")
+    assert {"0991", "7330383", "pm2", "5"} <= set(tokens)
+    assert [c.label for c in analyzer().analyze_query("7330383").concepts] == ["7330383"]
