@@ -177,6 +177,8 @@ def documents_for_source(source):
     if kind == "policy":
         policy = PolicyDocumentPage.objects.select_related("drafting_department").filter(pk=pk).first()
         return policy_documents(policy)
+    if kind == "department":
+        return []  # a department has no documents of its own; dependent_sources brings its answers
     raise ValueError(f"unknown search source {source!r}")
 
 

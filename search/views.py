@@ -26,9 +26,16 @@ PAGE_SIZE = 10
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 
 
+def _return_url(request):
+    """This page as the person sees it: never the ?partial=1 fragment that hotline.js fetched."""
+    params = request.GET.copy()
+    params.pop("partial", None)
+    return f"{request.path}?{params.urlencode()}" if params else request.path
+
+
 def _search_context(request, channel):
     form = SearchForm(request.GET or None)
-    context = {"form": form, "response": None}
+    context = {"form": form, "response": None, "return_url": _return_url(request)}
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
         page = form.cleaned_data.get("page") or 1
         response = hotline_search(form.cleaned_data["q"], filters=form.filters(), limit=PAGE_SIZE,
@@ -101,8 +108,8 @@ def record_feedback(request):
 @require_GET
 def public_qa(request):
     context = _search_context(request, SearchQueryLog.Channel.PORTAL)
-    template = "search/includes/results.html" if request.GET.get("partial") else "search/public.html"
     context["public"] = True
+    template = "search/includes/results.html" if request.GET.get("partial") else "search/public.html"
     return render(request, template, context)
 
 

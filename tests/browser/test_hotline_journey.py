@@ -210,9 +210,6 @@ def test_operator_finds_the_current_answer_as_they_type_copies_it_and_records_a_
     screenshot(page, "h5_hotline_phone")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: search/templates/search/includes/results.html posts next={{ request.get_full_path }}, which for "
-    "results fetched by hotline.js is the ?partial=1 fragment URL; 有用 then lands on the bare fragment"))
 def test_operator_marks_a_live_result_useful_and_stays_on_the_hotline(hotline_base, new_context):
     from search.models import AnswerFeedback
 

@@ -177,3 +177,10 @@ def test_department_editor_adds_and_publishes_an_entry_for_their_own_department_
     assert entry.live and entry.department == departments["ybj"]
     process_outbox()
     assert hotline_search("医保码开通").results[0]["question"] == "医保电子凭证怎么激活？"
+
+
+def test_feedback_and_gap_forms_return_to_the_page_not_the_fragment(client, qa_base, operator):
+    client.force_login(operator)
+    fragment = client.get("/hotline/", {"q": "异地就医", "partial": "1"}).content.decode()
+    assert 'name="next" value="/hotline/?q=%E5%BC%82%E5%9C%B0%E5%B0%B1%E5%8C%BB"' in fragment
+    assert "partial" not in fragment.split('name="next"')[1][:80]

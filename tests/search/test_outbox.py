@@ -130,3 +130,14 @@ def test_many_changes_queue_one_processing_task_on_the_database_queue(qa_base, d
     finally:
         settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
         task_backends._settings = None
+
+
+def test_a_department_change_reaches_every_answer_and_does_not_jam_the_outbox(qa_base, departments):
+    ybj = departments["ybj"]
+    ybj.phone = "0991-12393"
+    ybj.save()
+    entry = new_entry(departments, question="公积金贷款怎么申请？")
+    assert process_outbox()[1] == 0
+    assert hotline_search("异地就医备案").results[0]["department"]["phone"] == "0991-12393"
+    assert hotline_search("公积金贷款").total == 1, entry
+    assert check_index().clean

@@ -47,6 +47,8 @@
         history.replaceState(null, "", pageUrl);
         var gap = document.getElementById("id_gap_query");
         if (gap) gap.value = input.value;
+        var gapNext = document.getElementById("id_gap_next");
+        if (gapNext) gapNext.value = pageUrl;
       })
       .catch(function () { /* keep the previous results; the plain form still works */ });
   }
