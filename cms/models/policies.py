@@ -259,7 +259,7 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
         return [{"code": "no_interpretation", "passages": pending,
                  "message": "需要解读的政策文件必须与经审核的解读同步发布（谁起草、谁解读）。" + hint}]
 
-    def live_interpretations(self):
+    def live_interpretations(self, restricted_paths=None):
         from interpretations.models import InterpretationPage
 
         # Only the columns a listing needs: the twelve rich-text element fields are large.
@@ -267,17 +267,20 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
                            .only("id", "title", "slug", "url_path", "path", "depth", "locale_id", "content_type_id",
                                  "live", "kind", "stage", "summary", "first_published_at")
                            .order_by("stage", "-first_published_at"))
-        return self._public_children(interpretations)
+        return self._public_children(interpretations, restricted_paths)
 
-    def _public_children(self, children):
-        """`children.public()` for children of this page, from one narrow query.
+    def _public_children(self, children, restricted_paths=None):
+        """`children.public()` for children of this page, from the paths of the restricted pages.
 
         Wagtail's `public()` loads every view restriction with its page and excludes the subtree
         under each. A child of this page is in such a subtree exactly when a restriction is on
         this page, on one of its ancestors, or on the child itself, so the restricted pages' paths
-        are enough; with no restriction on the site (the usual case) nothing is added to `children`.
+        are enough (`restricted_paths`, else one narrow query); with no restriction on the site
+        (the usual case) nothing is added to `children`.
         """
-        restricted = set(PageViewRestriction.objects.values_list("page__path", flat=True))
+        if restricted_paths is None:
+            restricted_paths = PageViewRestriction.objects.values_list("page__path", flat=True)
+        restricted = set(restricted_paths)
         if not restricted:
             return children
         steplen = Page.steplen
@@ -287,19 +290,54 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
                              if len(path) == len(self.path) + steplen and path.startswith(self.path)]
         return children.exclude(path__in=child_depth_paths) if child_depth_paths else children
 
-    def chain(self):
-        """The documents this one amends and repeals: two narrow queries, pages only if there are any."""
-        through_amends, through_repeals = PolicyDocumentPage.amends.through, PolicyDocumentPage.repeals.through
-        amended = list(through_amends.objects.filter(from_policydocumentpage=self.pk)
-                       .values_list("to_policydocumentpage", flat=True))
-        repealed = list(through_repeals.objects.filter(from_policydocumentpage=self.pk)
-                        .values_list("to_policydocumentpage", flat=True))
+    def chain(self, amended=None, repealed=None):
+        """The documents this one amends and repeals, from their ids if known (`related_listings()`),
+        else from two narrow queries; the pages themselves only if there are any."""
+        if amended is None or repealed is None:
+            through_amends, through_repeals = PolicyDocumentPage.amends.through, PolicyDocumentPage.repeals.through
+            amended = list(through_amends.objects.filter(from_policydocumentpage=self.pk)
+                           .values_list("to_policydocumentpage", flat=True))
+            repealed = list(through_repeals.objects.filter(from_policydocumentpage=self.pk)
+                            .values_list("to_policydocumentpage", flat=True))
         if not amended and not repealed:
             return {"amended": [], "repealed": []}
-        pages = {p.pk: p for p in PolicyDocumentPage.objects.filter(pk__in=amended + repealed)}
+        pages = {p.pk: p for p in PolicyDocumentPage.objects.filter(pk__in=[*amended, *repealed])}
         # In tree order, as `page.amends.all` / `page.repeals.all` list them.
         return {"amended": sorted((pages[i] for i in amended if i in pages), key=lambda p: p.path),
                 "repealed": sorted((pages[i] for i in repealed if i in pages), key=lambda p: p.path)}
+
+    def related_listings(self):
+        """The small lists the page shows beside its body, in one round trip to the database.
+
+        Returns the ids of the documents this one amends and repeals, the ids of its attachments,
+        its topics (Tag objects, in the order they were added, like `self.topics.all()`) and the
+        paths of every page with a view restriction (for `_public_children`). Five ORM queries
+        would cost several times more to build than to run (benchmarks/page_render.py), so this
+        is one UNION ALL, with table and column names taken from the models.
+        """
+        from django.db import connection
+
+        amended, repealed, attachments, topics, restricted = [], [], [], [], []
+        with connection.cursor() as cursor:
+            cursor.execute(_related_listings_sql(connection), [self.pk] * 4)
+            for kind, pk, order, text, slug in cursor.fetchall():
+                if kind == 1:
+                    amended.append(pk)
+                elif kind == 2:
+                    repealed.append(pk)
+                elif kind == 3:
+                    attachments.append(pk)
+                elif kind == 4:
+                    topics.append((order, pk, text, slug))
+                else:
+                    restricted.append(text)
+        tag_model = PolicyTopic._meta.get_field("tag").related_model
+        return {
+            "amended": amended, "repealed": repealed, "attachments": attachments,
+            "topics": [tag_model.from_db(connection.alias, ["id", "name", "slug"], [pk, name, slug])
+                       for _, pk, name, slug in sorted(topics)],
+            "restricted_paths": restricted,
+        }
 
     def route(self, request, path_components):
         # An interpretation becomes visible together with its policy (同步解读), never before it.
@@ -309,12 +347,40 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["interpretations"] = self.live_interpretations()
+        related = self.related_listings()
+        context["interpretations"] = self.live_interpretations(restricted_paths=related["restricted_paths"])
         context["superseded_by"] = self.superseding_documents() if self.validity != Validity.CURRENT else []
-        context["topics"] = list(self.topics.all())
-        context["chain"] = self.chain()
-        context["attachments"] = list(self.attachments.select_related("document"))
+        context["topics"] = related["topics"]
+        context["chain"] = self.chain(related["amended"], related["repealed"])
+        context["attachments"] = list(self.attachments.select_related("document")) if related["attachments"] else []
         return context
+
+
+def _related_listings_sql(connection):
+    """The UNION ALL of PolicyDocumentPage.related_listings(): (kind, id, order, text, slug) rows."""
+    qn = connection.ops.quote_name
+
+    def table(model):
+        return qn(model._meta.db_table)
+
+    def col(model, name):
+        return qn(model._meta.get_field(name).column)
+
+    amends, repeals = PolicyDocumentPage.amends.through, PolicyDocumentPage.repeals.through
+    tag = PolicyTopic._meta.get_field("tag").related_model
+    to_a, from_a = col(amends, "to_policydocumentpage"), col(amends, "from_policydocumentpage")
+    to_r, from_r = col(repeals, "to_policydocumentpage"), col(repeals, "from_policydocumentpage")
+    return " UNION ALL ".join([
+        f"SELECT 1, {to_a}, 0, '', '' FROM {table(amends)} WHERE {from_a} = %s",
+        f"SELECT 2, {to_r}, 0, '', '' FROM {table(repeals)} WHERE {from_r} = %s",
+        f"SELECT 3, {col(PolicyAttachment, 'id')}, 0, '', '' FROM {table(PolicyAttachment)} "
+        f"WHERE {col(PolicyAttachment, 'page')} = %s",
+        f"SELECT 4, g.{col(tag, 'id')}, t.{col(PolicyTopic, 'id')}, g.{col(tag, 'name')}, g.{col(tag, 'slug')} "
+        f"FROM {table(PolicyTopic)} t INNER JOIN {table(tag)} g ON g.{col(tag, 'id')} = t.{col(PolicyTopic, 'tag')} "
+        f"WHERE t.{col(PolicyTopic, 'content_object')} = %s",
+        f"SELECT 5, 0, 0, p.{col(Page, 'path')}, '' FROM {table(PageViewRestriction)} r "
+        f"INNER JOIN {table(Page)} p ON p.{col(Page, 'id')} = r.{col(PageViewRestriction, 'page')}",
+    ])
 
 
 class PolicyAttachment(Orderable):
