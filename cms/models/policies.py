@@ -347,9 +347,18 @@ class PolicyDocumentPage(PublicationGateMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        context["superseded_by"] = self.superseding_documents() if self.validity != Validity.CURRENT else []
+        if getattr(request, "is_preview", False):
+            # A preview shows the page as edited, not as saved: its topics, attachments and chain
+            # live in memory (modelcluster), and only the relation managers know them.
+            by_path = lambda page: page.path  # noqa: E731
+            context.update(interpretations=self.live_interpretations(), topics=list(self.topics.all()),
+                           chain={"amended": sorted(self.amends.all(), key=by_path),
+                                  "repealed": sorted(self.repeals.all(), key=by_path)},
+                           attachments=list(self.attachments.all()))
+            return context
         related = self.related_listings()
         context["interpretations"] = self.live_interpretations(restricted_paths=related["restricted_paths"])
-        context["superseded_by"] = self.superseding_documents() if self.validity != Validity.CURRENT else []
         context["topics"] = related["topics"]
         context["chain"] = self.chain(related["amended"], related["repealed"])
         context["attachments"] = list(self.attachments.select_related("document")) if related["attachments"] else []
