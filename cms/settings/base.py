@@ -103,8 +103,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Short socket timeouts: a hung Redis fails a request in seconds instead of tying up a worker.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "zcjd")}}
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "zcjd"),
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+    # Sessions read from the shared cache and are written through to the database, so every web
+    # process sees a login or logout at once and a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,0 +1,156 @@
+"""gunicorn settings for the web processes: `gunicorn -c deploy/gunicorn.conf.py cms.wsgi`.
+
+Everything an operator changes comes from the environment (see docs/deploy.md):
+
+  BIND                  comma-separated listen addresses; default 0.0.0.0:8000,[::]:8000
+  WEB_CONCURRENCY       worker processes; default 2 × cores + 1
+  GUNICORN_TIMEOUT      seconds a request may take before its worker is restarted (default 30)
+  FORWARDED_ALLOW_IPS   proxies trusted for X-Forwarded-Proto (default 127.0.0.1,::1)
+  LOG_FORMAT            json (default) or plain; LOG_LEVEL: info (default), warning, debug …
+  GUNICORN_WARMUP       0 to skip the warm-up search in each new worker (post_worker_init)
+  GUNICORN_FAST_EXIT    0 to let workers exit through the interpreter's clean-up (worker_exit)
+
+The access log never contains the query string: /api/qa/search?q=… and /hotline/?q=… carry what
+a caller said, phone numbers included. It records the path only, and every line goes through the
+same personal-data filter as the application's logs (cms/logging.py).
+"""
+import multiprocessing
+import os
+import socket
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # cms.logging must import whatever directory gunicorn starts in
+    sys.path.insert(0, str(ROOT))
+chdir = str(ROOT)
+wsgi_app = "cms.wsgi:application"
+proc_name = "zcjd-web"
+
+
+def _ipv6_available():
+    if not socket.has_ipv6:
+        return False
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
+    except OSError:
+        return False
+    return True
+
+
+def _ipv6_only_listeners():
+    """Open IPv6 listeners with IPV6_V6ONLY, so `0.0.0.0:8000` and `[::]:8000` can both be bound.
+
+    Linux makes a `[::]` socket dual-stack by default (net.ipv6.bindv6only = 0), and then the
+    IPv4 wildcard on the same port fails with "Address already in use". gunicorn sets no option
+    for this, so its IPv6 socket class gets the flag before it binds. Idempotent (reloads re-read
+    this file).
+    """
+    from gunicorn import sock
+
+    if getattr(sock.TCP6Socket, "_zcjd_v6only", False):
+        return
+    original = sock.TCP6Socket.set_options
+
+    def set_options(self, raw, bound=False):
+        if not bound:
+            raw.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        return original(self, raw, bound=bound)
+
+    sock.TCP6Socket.set_options = set_options
+    sock.TCP6Socket._zcjd_v6only = True
+
+
+_ipv6_only_listeners()
+_default_bind = "0.0.0.0:8000,[::]:8000" if _ipv6_available() else "0.0.0.0:8000"
+bind = [address.strip() for address in os.environ.get("BIND", _default_bind).split(",") if address.strip()]
+
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))  # nginx keeps upstream connections open
+# Restart each worker after a while, so a slow leak never grows into an outage.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = max_requests // 10
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"  # heartbeat files off the (possibly slow or read-only) disk
+# Only these proxies may say the request came over HTTPS (X-Forwarded-Proto).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# The control socket (gunicornc) is not needed: systemd sends the signals.
+control_socket_disable = True
+
+# --- Logs: both to stderr/stdout for journald or the container runtime ---
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Method, path (PATH_INFO, no query string), status, bytes, milliseconds, client, user agent.
+# Deliberately absent: %(r)s and %(q)s (the query string), %(f)s (the referer: another page's
+# query string), and request headers (cookies).
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+_formatter = "plain" if os.environ.get("LOG_FORMAT") == "plain" else "json"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "cms.logging.PersonalDataFilter"}},
+    "formatters": {
+        "json": {"()": "cms.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "error_console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                          "filters": ["personal_data"], "formatter": _formatter},
+        "access_console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                           "filters": ["personal_data"], "formatter": _formatter},
+    },
+    "root": {"level": "INFO", "handlers": ["error_console"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access_console"], "propagate": False},
+    },
+}
+
+
+def post_worker_init(worker):
+    """Warm each new worker up before it takes requests.
+
+    The first hotline search in a process loads the segmenter's dictionary and opens the index
+    (about 0.4 s measured with make run-prod, against 1–20 ms afterwards): without this, the first
+    caller after every worker (re)start waits for it. A failure is logged and the worker serves anyway.
+    """
+    if os.environ.get("GUNICORN_WARMUP", "1") == "0":
+        return
+    from django.db import connections
+
+    try:
+        from search.service import hotline_search
+
+        hotline_search("社保", log=False)
+    except Exception as exc:  # search or database down: /readyz reports it; the worker still serves
+        worker.log.warning("warm-up search failed: %s: %s", type(exc).__name__, exc)
+    finally:
+        connections.close_all()
+
+
+def worker_exit(server, worker):
+    """End a worker that stopped normally without the interpreter's clean-up.
+
+    Freeing a Django + Wagtail + segmenter process object by object takes 1.5–2 s of CPU per
+    worker: with 5 workers on 2 cores a stop or reload took 9.5 s, and 1.9 s with this (measured
+    with make run-prod's settings). Database connections are closed first, and log handlers have
+    flushed every line. A worker that failed to boot, or exits with an error code, exits the usual
+    way, so that gunicorn still sees the code. GUNICORN_FAST_EXIT=0 turns this off.
+    """
+    error = sys.exc_info()[1]
+    code = error.code if isinstance(error, SystemExit) else None
+    if not worker.booted or code not in (0, None) or os.environ.get("GUNICORN_FAST_EXIT", "1") == "0":
+        return
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)
