@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST_BINDS := --bind 127.0.0.1:8000 $(shell $(PYTHON) -c "import socket;s=socket.socket(socket.AF_INET6);s.bind(('::1',0));print('--bind [::1]:8000')" 2>/dev/null)
 
-.PHONY: setup migrate demo run test test-sqlite test-postgres lint browsers bench clean
+.PHONY: setup migrate demo run run-prod test test-sqlite test-postgres lint browsers bench clean
 
 $(STAMP): requirements.txt
 	@echo "==> 创建虚拟环境并安装依赖（$(PYTHON)）"
@@ -34,6 +34,11 @@ run: demo
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/gunicorn cms.wsgi $(HOST_BINDS) --workers 2 \
 	  --access-logfile - --error-logfile -
+
+# The production settings on this machine: PostgreSQL zcjd_prod, Redis, embedded search, gunicorn
+# with deploy/gunicorn.conf.py on 127.0.0.1:8001 and [::1]:8001, and a db_worker (docs/deploy.md).
+run-prod: setup
+	@bash deploy/run-prod-local.sh
 
 # Debian's Chromium for the Playwright journeys (Playwright cannot download its own browser here).
 browsers:
