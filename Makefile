@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST_BINDS := --bind 127.0.0.1:8000 $(shell $(PYTHON) -c "import socket;s=socket.socket(socket.AF_INET6);s.bind(('::1',0));print('--bind [::1]:8000')" 2>/dev/null)
 
-.PHONY: setup migrate demo run run-prod test test-sqlite test-postgres lint browsers bench clean
+.PHONY: setup migrate demo run run-prod test test-sqlite test-postgres lint browsers bench bench-search clean
 
 $(STAMP): requirements.txt
 	@echo "==> 创建虚拟环境并安装依赖（$(PYTHON)）"
@@ -68,6 +68,9 @@ test: lint test-sqlite test-postgres
 
 bench: setup
 	$(BIN)/python benchmarks/page_render.py
+
+bench-search: setup
+	$(BIN)/python benchmarks/search_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test-media .pytest_cache

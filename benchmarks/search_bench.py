@@ -660,6 +660,14 @@ def icontains_search(query, limit=10, single_characters=False):
     return [e.external_id for e in entries], [e.question for e in entries]
 
 
+def wagtail_path():
+    from search.models import QAEntry
+
+    if hasattr(QAEntry.objects, "search"):
+        return "QAEntry.objects.search(q)"
+    return "get_search_backend().search(q, QAEntry) (QAEntry.objects has no .search())"
+
+
 def wagtail_search(query, limit=10):
     from search.models import QAEntry
 
@@ -1097,6 +1105,9 @@ def compare_with_baseline(result, path):
     warnings = []
     if baseline["database"]["vendor"] != result["database"]["vendor"]:
         warnings.append("数据库不同 / different database")
+    if baseline["corpus"]["entries"] != result["corpus"]["entries"]:
+        warnings.append(f"条数不同 / different corpus size: {baseline['corpus']['entries']:,} → "
+                        f"{result['corpus']['entries']:,} entries")
     if baseline["corpus"].get("fingerprint") != result["corpus"].get("fingerprint"):
         warnings.append("语料或标注不同 / different corpus, labels or synonyms (fingerprint)")
     if baseline["environment"].get("machine") != result["environment"].get("machine"):
@@ -1133,11 +1144,19 @@ def compare_with_baseline(result, path):
         rows.append([label, fmt.format(before) if before is not None else "—",
                      fmt.format(now) if now is not None else "—", change])
     print(table(["指标 metric", "基线 baseline", "本次 now", "变化 change"], rows))
-    before_misses = {m["query"] for m in get(baseline, "relevance", "embedded", "misses") or []}
-    now_misses = {m["query"] for m in result["relevance"]["embedded"]["misses"]}
-    if before_misses != now_misses:
-        print(f"  新增未命中 new misses: {sorted(now_misses - before_misses) or '—'}; "
-              f"已修复 fixed: {sorted(before_misses - now_misses) or '—'}")
+    # Misses compared over the labeled queries both runs have (the query sets may have grown).
+    both = ({p["id"] for p in get(baseline, "relevance", "embedded", "per_query") or []}
+            & {p["id"] for p in result["relevance"]["embedded"]["per_query"]})
+    before_misses = {m["id"]: m["query"] for m in get(baseline, "relevance", "embedded", "misses") or []
+                     if m["id"] in both}
+    now_misses = {m["id"]: m["query"] for m in result["relevance"]["embedded"]["misses"] if m["id"] in both}
+    added = sorted(now_misses[i] for i in set(now_misses) - set(before_misses))
+    fixed = sorted(before_misses[i] for i in set(before_misses) - set(now_misses))
+    only_now = len(result["relevance"]["embedded"]["per_query"]) - len(both)
+    if added or fixed or only_now:
+        print(f"  同一批 {len(both)} 条标注查询 over the {len(both)} labeled queries of both runs: "
+              f"新增未命中 new misses {added or '—'}; 已修复 fixed {fixed or '—'}"
+              + (f"; 基线中没有的查询 queries not in the baseline: {only_now}" if only_now else ""))
     print("  机器共享、负载会变：毫秒数可相差 25 % 以上，请看同一次运行内的比值 "
           "(shared machine: compare in-run ratios, not absolute ms).")
 
@@ -1268,7 +1287,7 @@ def run(args, tmp):
         sample = stratified_sample(workload, args.wagtail_queries)
         wagtail_search(sample[0]["query"])
         timed, answers = time_and_answer(wagtail_search, sample, "Wagtail .search()")
-        latency["wagtail"] = {**latency_report(timed, sample), "sample": len(sample)}
+        latency["wagtail"] = {**latency_report(timed, sample), "sample": len(sample), "path": wagtail_path()}
         latency["ratios"]["wagtail"] = ratios(latency["wagtail"], latency["embedded"])
         relevance["wagtail"] = {**evaluate(lambda query: answers[query], [q for q in sample if "relevant" in q]),
                                 "sample": "labeled queries of a stratified sample (--wagtail-queries)"}
