@@ -126,7 +126,9 @@ class Analyzer:
             if is_phrase:
                 self._add_concept(concepts, seen, piece, self.synonyms[piece])
                 continue
-            for token in _words(self._segmenter.cut(piece)):
+            # No HMM on the query: it glues a caller's leftover characters (失业金咋领 → 金咋) into
+            # invented words that would then be required; single characters are optional instead.
+            for token in _words(self._segmenter.cut(piece, False)):
                 if token in STOP_WORDS:
                     continue
                 self._add_concept(concepts, seen, token, self.synonyms.get(token, (token,)))
@@ -241,8 +243,8 @@ class _JiebaAdapter:
     def __init__(self, tokenizer):
         self._tokenizer = tokenizer
 
-    def cut(self, text):
-        return list(self._tokenizer.cut(text))
+    def cut(self, text, hmm=True):
+        return list(self._tokenizer.cut(text, HMM=hmm))
 
     def cut_for_search(self, text):
         return list(self._tokenizer.cut_for_search(text))

@@ -163,7 +163,8 @@ SEARCH_EMBEDDED_DIR = Path(os.environ.get("SEARCH_EMBEDDED_DIR", VAR_DIR / "sear
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "zcjd-dev")
 SEARCH_SEGMENTER = os.environ.get("SEARCH_SEGMENTER", "rjieba")  # or "jieba": same output, slower
 SEARCH_RELOAD_SECONDS = 0.5      # how soon another process's index writes become visible
-SEARCH_MIN_CONCEPT_SHARE = 0.6   # score floor: share of the query's words an answer must match
+# Score floor: the share of the query's words an answer must match (measured: benchmarks/README.md).
+SEARCH_MIN_CONCEPT_SHARE = float(os.environ.get("SEARCH_MIN_CONCEPT_SHARE", 0.5))
 SEARCH_MAX_QUERY_CHARS = 100
 SEARCH_OUTBOX_MAX_DELAY = 300    # seconds between retries while the backend is down, at most
 SEARCH_API_RATE_LIMITS = [(60, 60), (1000, 3600)]  # (requests, seconds) per client

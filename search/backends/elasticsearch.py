@@ -224,10 +224,16 @@ def text_query(analyzed, ik):
 
 
 def doc_number_query(tokens):
-    return {"bool": {"should": [
-        {"bool": {"must": [{"term": {"docno_tokens": t}} for t in tokens], "boost": DOC_NUMBER_BOOST}},
-        {"bool": {"must": [{"term": {"meta_tokens": t}} for t in tokens]}},
-    ]}}
+    """Year and number must match; the issuing body's prefix only ranks (as in the embedded backend)."""
+    prefix, required = tokens[:-2], tokens[-2:]
+
+    def clause(field, **extra):
+        body = {"must": [{"term": {field: t}} for t in required], **extra}
+        if prefix:
+            body["should"] = [{"term": {field: t}} for t in prefix]
+        return {"bool": body}
+
+    return {"bool": {"should": [clause("docno_tokens", boost=DOC_NUMBER_BOOST), clause("meta_tokens")]}}
 
 
 def filter_clauses(filters):

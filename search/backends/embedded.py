@@ -282,8 +282,13 @@ class EmbeddedBackend(SearchBackend):
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, core)] + [(tantivy.Occur.Should, q) for q in optional])
 
     def _doc_number_query(self, tokens):
-        exact = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._term("docno", t)) for t in tokens])
-        cited = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._term("meta", t)) for t in tokens])
+        # Year and number must match; the issuing body's prefix (often typed loosely: 医保局 for
+        # 乌医保发) only ranks the exact one first.
+        prefix, required = tokens[:-2], tokens[-2:]
+        exact = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._term("docno", t)) for t in required]
+                                            + [(tantivy.Occur.Should, self._term("docno", t)) for t in prefix])
+        cited = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._term("meta", t)) for t in required]
+                                            + [(tantivy.Occur.Should, self._term("meta", t)) for t in prefix])
         return tantivy.Query.boolean_query([
             (tantivy.Occur.Should, tantivy.Query.boost_query(exact, DOC_NUMBER_BOOST)),
             (tantivy.Occur.Should, cited),

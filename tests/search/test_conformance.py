@@ -105,7 +105,8 @@ def test_topic_validity_and_date_filters(qa_base, departments):
     assert questions(since_2020) == ["乌鲁木齐市灵活就业人员参加社会保险办法"]
 
 
-@pytest.mark.parametrize("typed", ["乌政办〔2021〕83号", "乌政办[2021]83号", "2021 83号", "２０２１年83号"])
+@pytest.mark.parametrize("typed", ["乌政办〔2021〕83号", "乌政办[2021]83号", "2021 83号", "２０２１年83号",
+                                   "市政府办2021年83号文"])
 def test_a_doc_number_finds_its_policy_first(qa_base, typed):
     response = hotline_search(typed)
     assert response.results[0]["key"] == f"policy:{qa_base['current'].pk}"

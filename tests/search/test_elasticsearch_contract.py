@@ -435,10 +435,10 @@ def test_query_doc_number_only_boosts_the_policy_itself():
     req = request(doc_number=("乌政办", "2021", "83号"))
     assert es.search_body(req, ik=True) == body(ranked({"bool": {
         "must": [{"bool": {"should": [
-            {"bool": {"must": [{"term": {"docno_tokens": "乌政办"}}, {"term": {"docno_tokens": "2021"}},
-                               {"term": {"docno_tokens": "83号"}}], "boost": 20.0}},
-            {"bool": {"must": [{"term": {"meta_tokens": "乌政办"}}, {"term": {"meta_tokens": "2021"}},
-                               {"term": {"meta_tokens": "83号"}}]}},
+            {"bool": {"must": [{"term": {"docno_tokens": "2021"}}, {"term": {"docno_tokens": "83号"}}],
+                      "boost": 20.0, "should": [{"term": {"docno_tokens": "乌政办"}}]}},
+            {"bool": {"must": [{"term": {"meta_tokens": "2021"}}, {"term": {"meta_tokens": "83号"}}],
+                      "should": [{"term": {"meta_tokens": "乌政办"}}]}},
         ]}}],
         "must_not": [HIDDEN],
     }}))
