@@ -48,6 +48,24 @@ def publish_only_through_review(menu_items, request, context):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
 
 
+def _refuse_direct_publish(request, page, parent_page, edit_url):
+    if request.method == "POST" and "action-publish" in request.POST and _is_gated(page, parent_page):
+        messages.error(request, "政策文件和解读须提交“政务公开办审核”流程，由审核人批准后发布，不能直接发布。")
+        return redirect(edit_url)
+    return None
+
+
+@hooks.register("before_edit_page")
+def refuse_direct_publish_on_edit(request, page):
+    """The menu hides 「发布」; a crafted POST must not publish around the workflow either."""
+    return _refuse_direct_publish(request, page, None, request.path)
+
+
+@hooks.register("before_create_page")
+def refuse_direct_publish_on_create(request, parent_page, page_class):
+    return _refuse_direct_publish(request, None, parent_page, request.path)
+
+
 @hooks.register("before_bulk_action")
 def refuse_bulk_publish_of_gated_pages(request, action_type, objects, action_class_instance):
     if action_type != "publish":

@@ -46,8 +46,8 @@ class OwnDepartmentOnly:
 
     instance_permission = "change"
 
-    def get_object(self, queryset=None):
-        entry = super().get_object(queryset)
+    def get_object(self, *args, **kwargs):
+        entry = super().get_object(*args, **kwargs)
         if not self.permission_policy.user_has_permission_for_instance(self.request.user, self.instance_permission, entry):
             raise PermissionDenied
         return entry
@@ -65,6 +65,18 @@ class QAEntryUnpublishView(OwnDepartmentOnly, snippet_views.UnpublishView):
     instance_permission = "publish"
 
 
+class QAEntryHistoryView(OwnDepartmentOnly, snippet_views.HistoryView):
+    pass
+
+
+class QAEntryUsageView(OwnDepartmentOnly, snippet_views.UsageView):
+    pass
+
+
+class QAEntryRevisionsCompareView(OwnDepartmentOnly, snippet_views.RevisionsCompareView):
+    pass
+
+
 class QAEntryViewSet(SnippetViewSet):
     model = QAEntry
     icon = "help"
@@ -76,6 +88,9 @@ class QAEntryViewSet(SnippetViewSet):
     edit_view_class = QAEntryEditView
     delete_view_class = QAEntryDeleteView
     unpublish_view_class = QAEntryUnpublishView
+    history_view_class = QAEntryHistoryView
+    usage_view_class = QAEntryUsageView
+    revisions_compare_view_class = QAEntryRevisionsCompareView
 
     def get_queryset(self, request):
         queryset = QAEntry.objects.select_related("department", "policy")

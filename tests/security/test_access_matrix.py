@@ -181,14 +181,6 @@ def opinion_of(consultation_key, **fields):
 EDITED = "矩阵测试改过的标题"
 
 # --- access bugs found by the matrix (each marks its cells xfail(strict=True)) -------------------------
-PUBLISH_BYPASS = (
-    "cms/wagtail_hooks.py publish_only_through_review only removes the 「发布」 menu item; Wagtail's edit/create "
-    "views still honour a POSTed action-publish for users with publish_page (政务公开办, superusers), so a policy "
-    "goes live without the 政务公开办审核 workflow (docs/architecture.md: 'the workflow is the only way to publish')")
-QA_VIEWS_UNSCOPED = (
-    "search/wagtail_hooks.py scopes only the QAEntry edit/delete/unpublish views to the editor's department "
-    "(OwnDepartmentOnly); the snippet {view} view checks the model permission only, so another department's "
-    "editor opens an entry that is not theirs, including an unpublished draft")
 QA_HISTORY_UNSCOPED = (
     "Wagtail's 站点历史 report (/admin/reports/site-history/) shows the audit-log entries of every model the "
     "user has a permission on; department editors have search.change_qaentry, and QAEntryPermissionPolicy is "
@@ -305,12 +297,11 @@ ROUTES = [
           staff(**RSJ_AND_REVIEWERS)),
     Route("publish-direct", "直接发布（action-publish，绕过流程）", "POST", admin_page_url("edit", "rsj_draft"),
           staff(admin=FORBIDDEN), payload=policy_edit("rsj_draft", "rsj-draft", **{"action-publish": "1"}),
-          changed=is_live("rsj_draft"), bugs=dict.fromkeys(("reviewer", "admin"), PUBLISH_BYPASS)),
+          changed=is_live("rsj_draft")),
     Route("publish-on-create", "新建并直接发布（action-publish）", "POST", add_url("cms.policydocumentpage", "rsj_folder"),
           staff(admin=FORBIDDEN), changed=lambda d: Page.objects.filter(slug="matrix-live", live=True).exists(),
           payload=lambda d, c: policy_form_data(slug="matrix-live", must_interpret="", no_interpretation_reason="矩阵测试用文件",
-                                                **{"action-publish": "1"}),
-          bugs=dict.fromkeys(("reviewer", "admin"), PUBLISH_BYPASS)),
+                                                **{"action-publish": "1"})),
     Route("publish-bulk", "批量发布", "POST",
           lambda d: reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
           + f"?id={d['pages']['rsj_draft'].pk}", staff(admin=FORBIDDEN), payload=lambda d, c: {},
@@ -405,11 +396,9 @@ ROUTES = [
           staff(**RSJ_AND_REVIEWERS), payload=lambda d, c: {},
           changed=lambda d: not QAEntry.objects.get(pk=d["qa"]["rsj"].pk).live),
     Route("qa-history", "人社局问答草稿的历史", "GET", snippet("search.qaentry", "history", qa("rsj_draft")),
-          staff(**RSJ_AND_REVIEWERS), shows=lambda d: (TITLES["rsj_qa_draft"],),
-          bugs={"ybj_editor": QA_VIEWS_UNSCOPED.format(view="history")}),
+          staff(**RSJ_AND_REVIEWERS), shows=lambda d: (TITLES["rsj_qa_draft"],)),
     Route("qa-usage", "人社局问答草稿的引用", "GET", snippet("search.qaentry", "usage", qa("rsj_draft")),
-          staff(**RSJ_AND_REVIEWERS), shows=lambda d: (TITLES["rsj_qa_draft"],),
-          bugs={"ybj_editor": QA_VIEWS_UNSCOPED.format(view="usage")}),
+          staff(**RSJ_AND_REVIEWERS), shows=lambda d: (TITLES["rsj_qa_draft"],)),
     Route("qa-copy", "复制人社局的问答", "GET", snippet("search.qaentry", "copy", qa("rsj")), staff(**RSJ_AND_REVIEWERS)),
     Route("qa-revert", "恢复人社局问答的旧版本", "GET",
           lambda d: reverse("wagtailsnippets_search_qaentry:revisions_revert",
@@ -421,7 +410,7 @@ ROUTES = [
     Route("qa-compare", "比较人社局问答草稿的版本（草稿内容）", "GET",
           lambda d: reverse("wagtailsnippets_search_qaentry:revisions_compare",
                             args=[d["qa"]["rsj_draft"].pk, "earliest", "latest"]), staff(**RSJ_AND_REVIEWERS),
-          shows=lambda d: (DRAFT_SHORT_ANSWER,), bugs={"ybj_editor": QA_VIEWS_UNSCOPED.format(view="revisions_compare")}),
+          shows=lambda d: (DRAFT_SHORT_ANSWER,)),
     # Nobody is granted search.lock_qaentry: only superusers lock entries.
     Route("qa-lock", "锁定人社局的问答 (POST)", "POST", snippet("search.qaentry", "lock", qa("rsj")),
           staff(), payload=lambda d, c: {},
