@@ -142,7 +142,8 @@ class OpinionForm(forms.Form):
                 yield {"question_id": block_id, "rating": value}
             else:
                 # Short answers appear in public statistics: hide personal numbers typed into them.
-                yield {"question_id": block_id, "text": mask_personal_data(clean_text(value))}
+                # Cut to the column after masking, which can lengthen the text (a@b.cn → [邮箱已隐藏]).
+                yield {"question_id": block_id, "text": mask_personal_data(clean_text(value))[:200]}
 
 
 class LookupForm(forms.Form):

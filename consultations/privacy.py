@@ -11,6 +11,8 @@ _ID_NUMBER = re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 # ASCII classes: Unicode \w would swallow the Chinese text around an address.
+_TAG_START = re.compile(r"<(?=[A-Za-z!/?])")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ－＠．", "0123456789Xx-@.")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
@@ -19,12 +21,15 @@ def clean_text(value):
     text = bleach.clean(str(value or ""), tags=set(), attributes={}, strip=True, strip_comments=True)
     # bleach escapes &<> for HTML output; we store plain text and escape on output instead.
     text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    # Unescaping can rebuild markup bleach removed (&lt;script&gt;): store such a "<" as full-width ＜.
+    text = _TAG_START.sub("＜", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
 
 
 def mask_personal_data(text):
     """Replace ID numbers, phone numbers and e-mail addresses typed into free text."""
+    text = text.translate(_FULL_WIDTH_DIGITS)  # １３９… typed with a Chinese input method
     text = _ID_NUMBER.sub("[身份证号已隐藏]", text)
     text = _EMAIL.sub("[邮箱已隐藏]", text)
     text = _MOBILE.sub("[电话已隐藏]", text)

@@ -18,8 +18,9 @@ def consultation_index_context(request):
     now = timezone.now()
     pages = (ConsultationPage.objects.live().public().select_related("drafting_department")
              .annotate(opinion_count=Count("opinions")).order_by("-end_at"))
-    department = request.GET.get("department", "")
-    topic = request.GET.get("topic", "")
+    # NUL cannot reach PostgreSQL text; no code or topic contains control characters anyway.
+    department = request.GET.get("department", "").replace("\x00", "")
+    topic = request.GET.get("topic", "").replace("\x00", "")
     state = request.GET.get("state", "")
     if department:
         pages = pages.filter(drafting_department__code=department)

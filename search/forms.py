@@ -95,11 +95,12 @@ class KnowledgeGapForm(forms.Form):
             (d.code, d.short_name) for d in Department.objects.order_by("code")]
         self.fields["department"].error_messages["invalid_choice"] = "没有这个部门，请从列表中选择。"
 
+    # Masking can lengthen a value (a@b.cn → [邮箱已隐藏]): cut to the column after it.
     def clean_query(self):
-        return mask_personal_data(clean_text(self.cleaned_data["query"]))
+        return mask_personal_data(clean_text(self.cleaned_data["query"]))[:200]
 
     def clean_note(self):
-        return mask_personal_data(clean_text(self.cleaned_data.get("note", "")))
+        return mask_personal_data(clean_text(self.cleaned_data.get("note", "")))[:500]
 
 
 class FeedbackForm(forms.Form):
@@ -108,6 +109,11 @@ class FeedbackForm(forms.Form):
     helpful = forms.TypedChoiceField(choices=[("1", "有用"), ("0", "没用")], coerce=lambda v: v == "1",
                                      error_messages={"required": "请选择有用或没用。", "invalid_choice": "请选择有用或没用。"})
     query = forms.CharField(max_length=200, required=False)
+    question = forms.CharField(max_length=300, required=False)
+    department = forms.SlugField(max_length=30, required=False)
 
     def clean_query(self):
-        return mask_personal_data(clean_text(self.cleaned_data.get("query", "")))
+        return mask_personal_data(clean_text(self.cleaned_data.get("query", "")))[:200]
+
+    def clean_question(self):
+        return mask_personal_data(clean_text(self.cleaned_data.get("question", "")))[:300]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,8 +65,10 @@ def hotline(request):
 
 def _back(request, fallback):
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
+    # Only a local path: redirect() would take a bare word for a URL pattern name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
@@ -98,9 +100,9 @@ def record_feedback(request):
         messages.error(request, "评价未能保存：" + "；".join(e for errs in form.errors.values() for e in errs))
     else:
         data = form.cleaned_data
-        department = Department.objects.filter(code=request.POST.get("department", "")).first()
+        department = Department.objects.filter(code=data["department"]).first() if data["department"] else None
         AnswerFeedback.objects.create(doc_key=data["key"], helpful=data["helpful"], query=data["query"],
-                                      question=request.POST.get("question", "")[:300], department=department)
+                                      question=data["question"], department=department)
         messages.success(request, "谢谢，评价已记录。")
     return _back(request, reverse("public_qa"))
 

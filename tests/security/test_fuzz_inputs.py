@@ -21,12 +21,12 @@ The OpenAPI parameters are turned into strategies here (``api_parameter``) rathe
 schemathesis: it would add 13 packages for one endpoint of nine parameters, and these tests need
 the pytest-django database and the per-test search index anyway.
 
-Reproducible: every test runs ``derandomize=True`` with no example database. Known product bugs
-are xfail(strict=True) tests of their own (``KNOWN BUGS`` below); the broad properties exclude
-exactly those inputs with ``assume`` so that they keep checking everything else. When a bug is
-fixed, its xfail test passes, fails as XPASS(strict), and the matching ``assume`` can go.
+Reproducible: every test runs ``derandomize=True`` with no example database. The product bugs
+these tests found have their own regression tests (below); all six were fixed on 2026-12-01. The
+broad properties still exclude those inputs with ``assume`` (left from when they were open; the
+regression tests cover them).
 
-KNOWN BUGS (found by these tests; details in each test's xfail reason):
+BUGS FOUND AND FIXED:
 1. ``next`` without "/" or "." → NoReverseMatch → 500 (search/views.py ``_back``; /wenda/feedback/, /hotline/gap/).
 2. ``clean_text`` un-escapes after bleach: ``&lt;script&gt;`` and ``<<script>script>`` are stored as ``<script>``.
 3. Masking lengthens values past their column (short answers, knowledge gaps, feedback queries); PostgreSQL: 500.
@@ -48,7 +48,6 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import QueryDict
-from django.urls import NoReverseMatch
 from hypothesis import HealthCheck, assume, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -893,11 +892,7 @@ def test_receipt_lookup(client, hostile_site):
     assert page.status_code == 200 and "onerror=&quot;window.__pwned=1&quot;" in page.content.decode()
 
 
-# --- KNOWN BUGS: each one an xfail(strict=True) test; see the module docstring --------------------------
-@pytest.mark.xfail(strict=True, raises=NoReverseMatch, reason=(
-    "bug: search/views.py _back() passes POST['next'] to django.shortcuts.redirect(), which takes a value "
-    "without '/' or '.' (next=x, next=社) for a URL pattern name: NoReverseMatch → 500 on /wenda/feedback/ "
-    "(anonymous) and /hotline/gap/, after the feedback row has been stored"))
+# --- Bugs these tests found, each fixed on 2026-12-01; kept as regression tests --------------------------
 @pytest.mark.parametrize("path", ["/wenda/feedback/", "/hotline/gap/"])
 def test_next_that_is_not_a_path_is_not_a_500(operator_client, path):  # KNOWN BUG 1
     response = operator_client.post(path, {"key": "qa:1", "helpful": "1", "query": "社保", "next": "x"})
@@ -914,10 +909,6 @@ def post_opinion(client, page, text, **fields):
     return response, Opinion.objects.filter(idempotency_key=data["token"]).first()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: consultations/privacy.py clean_text() turns &lt; &gt; &amp; back into < > & AFTER bleach has stripped "
-    "the tags, so entity-encoded or nested tags are stored as real markup (Opinion.text, public_text, name, "
-    "short answers, KnowledgeGap, the Q&A search query); output is escaped, so nothing runs (see the browser test)"))
 def test_stored_opinion_text_has_no_tag_markup(client, hostile_site):  # KNOWN BUG 2
     page = hostile_site["open"]
 
@@ -936,10 +927,6 @@ def test_stored_opinion_text_has_no_tag_markup(client, hostile_site):  # KNOWN B
     run()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: consultations/privacy.py mask_personal_data() matches ASCII digits only (literal 1 and 0 at the start), "
-    "so phone and ID numbers typed with full-width digits (１３９１２３４５６７８, common with Chinese IMEs) "
-    "are published unmasked in public_text and in short questionnaire answers"))
 def test_full_width_personal_numbers_are_masked(client, hostile_site):
     page = hostile_site["open"]
 
@@ -971,8 +958,6 @@ MASKED_TOO_LONG = (
     "DataError → 500")
 
 
-@pytest.mark.xfail(strict=True, reason=MASKED_TOO_LONG.format(
-    where="consultations/forms.py OpinionForm.answers() (short questionnaire answers)", column="QuestionAnswer.text, 200"))
 def test_masked_short_answer_fits_its_column(client, hostile_site):
     from consultations.models import QuestionAnswer
 
@@ -983,8 +968,6 @@ def test_masked_short_answer_fits_its_column(client, hostile_site):
     assert all(len(t) <= 200 for t in QuestionAnswer.objects.filter(opinion=opinion).values_list("text", flat=True))
 
 
-@pytest.mark.xfail(strict=True, reason=MASKED_TOO_LONG.format(
-    where="search/forms.py KnowledgeGapForm (POST /hotline/gap/)", column="KnowledgeGap.query 200, note 500"))
 def test_masked_knowledge_gap_fits_its_columns(operator_client):
     from search.models import KnowledgeGap
 
@@ -993,8 +976,6 @@ def test_masked_knowledge_gap_fits_its_columns(operator_client):
     assert all(len(q) <= 200 and len(n) <= 500 for q, n in KnowledgeGap.objects.values_list("query", "note"))
 
 
-@pytest.mark.xfail(strict=True, reason=MASKED_TOO_LONG.format(
-    where="search/forms.py FeedbackForm (POST /wenda/feedback/, anonymous)", column="AnswerFeedback.query, 200"))
 def test_masked_feedback_query_fits_its_column(client, hostile_site):
     from search.models import AnswerFeedback
 
@@ -1003,10 +984,6 @@ def test_masked_feedback_query_fits_its_column(client, hostile_site):
     assert all(len(q) <= 200 for q in AnswerFeedback.objects.values_list("query", flat=True))
 
 
-@pytest.mark.xfail(POSTGRES, strict=True, reason=(
-    "bug (PostgreSQL only): request values that no form field checks reach a query or a row with their NUL "
-    "characters, and psycopg raises DataError → 500: consultations/views.py:25 and :27 (GET /zhengqiu/?department=%00, "
-    "?topic=%00) and search/views.py:101 and :103 (POST /wenda/feedback/ department=\\x00, question=\\x00)"))
 @pytest.mark.parametrize(("method", "path", "data"), [
     ("get", "/zhengqiu/", {"department": "\x00"}),
     ("get", "/zhengqiu/", {"topic": "养老\x00"}),
@@ -1018,9 +995,6 @@ def test_nul_in_unchecked_parameters(client, hostile_site, method, path, data): 
     assert response.status_code < 500
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: search/views.py record_feedback() stores request.POST['question'][:300] as it came (no clean_text, no "
-    "masking): tags, control characters and phone numbers reach AnswerFeedback.question and the 评价最差的答复 report"))
 def test_feedback_question_is_stored_sanitised(client, hostile_site):  # KNOWN BUG 4
     from search.models import AnswerFeedback
 
