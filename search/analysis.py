@@ -41,7 +41,10 @@ _WORD_RUN = re.compile(r"\w+")
 def _words(tokens):
     """Split tokens at punctuation: rjieba keeps 0991-7330383 or PM2.5 whole, jieba does not."""
     for token in tokens:
-        yield from _WORD_RUN.findall(token)
+        if token.isalnum():  # the common case (Chinese words, plain numbers): nothing to split
+            yield token
+        else:
+            yield from _WORD_RUN.findall(token)
 
 
 def normalize(text):

@@ -8,7 +8,7 @@ it. Drafts never get here: every builder starts from ``live`` objects.
 """
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -53,14 +53,24 @@ class SearchDocument:
     def rank_weight(self):
         return RANK_WEIGHTS.get(self.validity, RANK_WEIGHTS["current"])
 
-    def payload(self):
-        """What a hit returns: everything but the long indexed-only body."""
-        data = asdict(self)
+    def as_dict(self):
+        # Flat fields and lists of strings: a shallow copy is enough (dataclasses.asdict deep-copies,
+        # a third of the rebuild time at 100k documents).
+        return {name: (list(value) if isinstance(value, list) else value)
+                for name, value in ((f, getattr(self, f)) for f in _FIELD_NAMES)}
+
+    def payload_and_hash(self):
+        """What a hit returns (everything but the long indexed-only body) and the content hash."""
+        data = self.as_dict()
+        digest = hashlib.sha1(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
         data.pop("body")
-        return data
+        return data, digest
+
+    def payload(self):
+        return self.payload_and_hash()[0]
 
     def content_hash(self):
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+        return self.payload_and_hash()[1]
 
     def index_texts(self):
         """The text of each analysed field, shared by every backend."""
@@ -73,6 +83,9 @@ class SearchDocument:
                               self.interpretation_title]),
             "body": self.body,
         }
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(SearchDocument))
 
 
 def _department_fields(department):

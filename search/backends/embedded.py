@@ -121,8 +121,8 @@ class EmbeddedBackend(SearchBackend):
         docno = " ".join(doc_number_tokens(doc.doc_number) or ()) if doc.doc_number else ""
         if docno:  # answers citing a 文号 are found by it too (below the policy itself)
             fields["meta"] = f"{fields['meta']} {docno}"
-        payload = doc.payload()
-        payload["hash"] = doc.content_hash()
+        payload, digest = doc.payload_and_hash()
+        payload["hash"] = digest
         tdoc = tantivy.Document(
             key=doc.key, source=doc.source, kind=doc.kind, department_code=doc.department_code or "-",
             validity=doc.validity or "none", hash=payload["hash"], date=_date_int(doc.date),
@@ -134,9 +134,9 @@ class EmbeddedBackend(SearchBackend):
             tdoc.add_text("docno", docno)
         return tdoc
 
-    def _writer(self, index, heap=50_000_000):
+    def _writer(self, index, heap=50_000_000, threads=1):
         try:
-            return index.writer(heap_size=heap, num_threads=1)
+            return index.writer(heap_size=heap, num_threads=threads)
         except ValueError as exc:  # LockBusy: another process is writing
             raise SearchUnavailable(f"本地检索索引正被其他进程写入：{exc}") from exc
 
@@ -170,7 +170,8 @@ class EmbeddedBackend(SearchBackend):
         self.root.mkdir(parents=True, exist_ok=True)
         version = self._new_version()
         index = self._open(version)
-        writer = self._writer(index, heap=200_000_000)
+        # Two indexing threads: tantivy's Rust side runs beside Python's analysis of the next documents.
+        writer = self._writer(index, heap=200_000_000, threads=2)
         count = 0
         try:
             for doc in documents:
