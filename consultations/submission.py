@@ -1,7 +1,6 @@
 """Storing one opinion: all or nothing, exactly once per form token, never after the deadline."""
 import hashlib
 import logging
-import time
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -91,25 +90,3 @@ def submit_opinion(consultation, form, client_hash, now=None):
         return existing, False
     logger.info("opinion stored consultation=%s opinion=%s status=%s", consultation.pk, opinion.pk, status)
     return opinion, True
-
-
-def rate_limited(client_hash, limits):
-    """Per-client counters over windows that start at the client's first request.
-
-    Returns the seconds to wait, or 0 when allowed. (Clock-aligned windows would let a burst
-    straddle two windows and reset at arbitrary moments.)
-    """
-    now = time.time()
-    for count, window in limits:
-        key = f"consultations:rate:{client_hash}:{window}"
-        cache.add(f"{key}:start", now, window)
-        cache.add(key, 0, window)
-        try:
-            hits = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window)
-            hits = 1
-        if hits > count:
-            started = cache.get(f"{key}:start", now)
-            return max(1, int(window - (now - started)))
-    return 0

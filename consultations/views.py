@@ -6,10 +6,12 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from cms.ratelimit import rate_limited
+
 from .forms import LookupForm, OpinionForm
 from .models import ConsultationPage, ConsultationState, ModerationStatus, Opinion
 from .privacy import client_fingerprint
-from .submission import ConsultationClosed, rate_limited, submit_opinion
+from .submission import ConsultationClosed, submit_opinion
 
 STATE_FILTERS = {"open": "征集中", "closed": "已截止", "answered": "已反馈"}
 
@@ -106,7 +108,7 @@ def submit(page, request):
         return _render(page, request, form, status=400,
                        form_error="提交未成功：请不要填写标注“请勿填写此项”的字段。")
     client = client_fingerprint(request)
-    wait = rate_limited(client, settings.OPINION_RATE_LIMITS)
+    wait = rate_limited("opinion", client, settings.OPINION_RATE_LIMITS)
     if wait:
         return _render(page, request, form, status=429,
                        form_error=f"提交过于频繁，请 {wait} 秒后再试。您填写的内容仍保留在下方。")

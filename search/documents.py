@@ -217,21 +217,6 @@ def dependent_sources(source):
     return []
 
 
-def all_sources():
-    """Every source that may have documents: live objects only (the rest have none)."""
-    from cms.models import PolicyDocumentPage
-    from interpretations.models import InterpretationPage
-
-    from .models import QAEntry
-
-    for pk in QAEntry.objects.filter(live=True).order_by("pk").values_list("pk", flat=True).iterator():
-        yield f"qa:{pk}"
-    for pk in InterpretationPage.objects.live().order_by("pk").values_list("pk", flat=True):
-        yield f"interp:{pk}"
-    for pk in PolicyDocumentPage.objects.live().order_by("pk").values_list("pk", flat=True):
-        yield f"policy:{pk}"
-
-
 def all_documents(batch_size=500):
     """Every document the index should hold, built in batches (bounded memory at 100k entries)."""
     from cms.models import PolicyDocumentPage

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from .backends import get_backend
-from .documents import all_documents, count_documents
+from .documents import all_documents
 from .models import IndexOutbox
 from .outbox import process_outbox
 
@@ -56,8 +56,3 @@ def check_index(progress=None):
             drift.stale.append(key)
     drift.extra = sorted(set(indexed) - set(expected))
     return drift
-
-
-def expected_total():
-    """How many documents a rebuild will write (for the progress bar)."""
-    return count_documents()

@@ -6,6 +6,7 @@ copy-to-clipboard on top of the same URLs.
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -15,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cms.models import Department
+from cms.ratelimit import rate_limited
 from consultations.privacy import client_fingerprint
-from consultations.submission import rate_limited
 
 from .forms import ApiSearchForm, FeedbackForm, KnowledgeGapForm, SearchForm
 from .models import AnswerFeedback, KnowledgeGap, QAEntry, SearchQueryLog
@@ -92,7 +93,7 @@ def record_gap(request):
 @require_POST
 def record_feedback(request):
     """有用/没用, from the hotline and the public page (rate-limited per client like every public write)."""
-    wait = rate_limited(client_fingerprint(request), [(30, 60), (300, 3600)])
+    wait = rate_limited("qa-feedback", client_fingerprint(request), settings.SEARCH_FEEDBACK_RATE_LIMITS)
     form = FeedbackForm(request.POST)
     if wait:
         messages.error(request, f"评价太频繁，请 {wait} 秒后再试。")
@@ -125,13 +126,12 @@ def qa_detail(request, pk):
 
 # --- JSON API -------------------------------------------------------------------------------------
 def _api_error(message, status=400, **extra):
-    response = JsonResponse({"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
-    return response
+    return JsonResponse({"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
 def api_search(request):
-    wait = rate_limited(client_fingerprint(request), _api_limits())
+    wait = rate_limited("qa-api", client_fingerprint(request), settings.SEARCH_API_RATE_LIMITS)
     if wait:
         response = _api_error(f"请求太频繁，请 {wait} 秒后再试。", status=429)
         response["Retry-After"] = str(wait)
@@ -164,12 +164,6 @@ def api_search(request):
         } for r in result.results],
     }
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-
-
-def _api_limits():
-    from django.conf import settings
-
-    return settings.SEARCH_API_RATE_LIMITS
 
 
 @require_GET

@@ -168,6 +168,7 @@ SEARCH_MIN_CONCEPT_SHARE = float(os.environ.get("SEARCH_MIN_CONCEPT_SHARE", 0.5)
 SEARCH_MAX_QUERY_CHARS = 100
 SEARCH_OUTBOX_MAX_DELAY = 300    # seconds between retries while the backend is down, at most
 SEARCH_API_RATE_LIMITS = [(60, 60), (1000, 3600)]  # (requests, seconds) per client
+SEARCH_FEEDBACK_RATE_LIMITS = [(30, 60), (300, 3600)]  # 有用/没用 votes per client
 # Elasticsearch only: use the IK analyzer ("auto" detects the plugin), request timeout in seconds.
 SEARCH_ELASTICSEARCH_IK = {"auto": "auto", "1": True, "true": True, "0": False, "false": False}[
     os.environ.get("SEARCH_ELASTICSEARCH_IK", "auto").lower()]

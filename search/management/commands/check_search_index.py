@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from search.backends import SearchUnavailable, get_backend
-from search.indexing import check_index, expected_total
+from search.documents import count_documents
+from search.indexing import check_index
 
 SHOW = 20
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, fix=False, no_progress=False, verbosity=1, **options):
         show = verbosity >= 1 and not no_progress
         try:
-            with tqdm(total=expected_total(), unit="条", desc="核对索引", disable=not show, file=self.stderr) as bar:
+            with tqdm(total=count_documents(), unit="条", desc="核对索引", disable=not show, file=self.stderr) as bar:
                 drift = check_index(progress=bar.update)
         except SearchUnavailable as exc:
             raise CommandError(f"检索后端不可用，无法核对：{exc}") from exc

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from search.backends import SearchUnavailable, get_backend
-from search.indexing import expected_total, rebuild_index
+from search.documents import count_documents
+from search.indexing import rebuild_index
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         backend = get_backend()
         show = verbosity >= 1 and not no_progress
-        bar = tqdm(total=expected_total(), unit="条", desc="重建索引", disable=not show, file=self.stderr)
+        bar = tqdm(total=count_documents(), unit="条", desc="重建索引", disable=not show, file=self.stderr)
         try:
             count = rebuild_index(progress=bar.update)
         except SearchUnavailable as exc:
