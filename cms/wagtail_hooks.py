@@ -1,8 +1,12 @@
 """Admin integration for the shared site: departments, the publication gate, audit log labels."""
 from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
+from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -76,3 +80,34 @@ def refuse_bulk_publish_of_gated_pages(request, action_type, objects, action_cla
                        + "、".join(p.title for p in gated[:5]))
         return redirect(request.GET.get("next") or "wagtailadmin_explore_root")
     return None
+
+
+# Page permissions that let a user see a folder's drafts (in the explorer they are the same).
+DRAFT_VISIBLE_PERMISSIONS = {"add_page", "change_page", "publish_page"}
+
+
+@hooks.register("construct_page_chooser_queryset")
+def hide_other_departments_drafts_in_chooser(pages, request):
+    """The page chooser (browse and search) lists live pages, and drafts only where the user may edit.
+
+    Editors link to any department's published policy or interpretation (rich text links, 相关解读),
+    so live pages stay choosable; unpublished pages are listed only inside the folders the user
+    holds add/change/publish on: a department's own folder, the whole library for 政务公开办审核,
+    everything for superusers. The same drafts are hidden from them in the explorer, the admin page
+    search and the admin API.
+
+    Browsing *into* a page (/admin/choose-page/<id>/) shows that page as the first row, outside this
+    queryset: a draft the user may not see answers 404 there, so its title cannot be read by id.
+    """
+    user = request.user
+    if user.is_superuser:
+        return pages
+    visible = Q(live=True) | Q(depth=1)
+    for permission in PagePermissionPolicy().get_cached_permissions_for_user(user):
+        if permission.permission.codename in DRAFT_VISIBLE_PERMISSIONS:
+            visible |= Q(path__startswith=permission.page.path)
+    match = getattr(request, "resolver_match", None)
+    parent_id = match.kwargs.get("parent_page_id") if match else None
+    if parent_id is not None and not Page.objects.filter(visible, pk=parent_id).exists():
+        raise Http404("页面不存在")
+    return pages.filter(visible)

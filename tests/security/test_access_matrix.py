@@ -180,18 +180,8 @@ def opinion_of(consultation_key, **fields):
 
 EDITED = "矩阵测试改过的标题"
 
-# --- access bugs found by the matrix (each marks its cells xfail(strict=True)) -------------------------
-QA_HISTORY_UNSCOPED = (
-    "Wagtail's 站点历史 report (/admin/reports/site-history/) shows the audit-log entries of every model the "
-    "user has a permission on; department editors have search.change_qaentry, and QAEntryPermissionPolicy is "
-    "not consulted, so they see the entries (titles, who edited) of other departments' Q&A drafts")
-PAGE_CHOOSER_UNSCOPED = (
-    "no construct_page_chooser_queryset hook: Wagtail's page chooser (/admin/choose-page/<folder>/, also its "
-    "search) lists every department's pages to any editor, unpublished drafts included (titles only; Wagtail's "
-    "default, while the explorer, the admin search and the admin API hide them)")
-QA_CHOOSER_UNSCOPED = (
-    "search/wagtail_hooks.py QAEntryViewSet.get_queryset scopes the list to the editor's department but the "
-    "snippet chooser (/admin/snippets/choose/search/qaentry/) lists every department's entries, drafts included")
+# --- access bugs found by the matrix: none open. A new one goes in a route's ``bugs`` (role → reason),
+# which marks its cell xfail(strict=True) until it is fixed (docs/access-control.md, "Access bugs found").
 NEW_QUESTION = "矩阵测试改写的问题"
 
 # --- the matrix ---------------------------------------------------------------------------------------
@@ -284,14 +274,32 @@ ROUTES = [
     Route("site-history", "站点历史中的医保局草稿", "GET", lambda d: "/admin/reports/site-history/",
           staff(rsj_editor=HIDDEN, ybj_editor=OK, reviewer=OK), shows=lambda d: (TITLES["ybj_draft"],)),
     Route("site-history-qa-draft", "站点历史中的人社局问答草稿", "GET", lambda d: "/admin/reports/site-history/",
-          staff(**RSJ_ROWS_ONLY), shows=lambda d: (TITLES["rsj_qa_draft"],),
-          bugs={"ybj_editor": QA_HISTORY_UNSCOPED}),
+          staff(**RSJ_ROWS_ONLY), shows=lambda d: (TITLES["rsj_qa_draft"],)),
+    Route("site-history-qa-results", "站点历史结果片段中的人社局问答草稿", "GET",
+          lambda d: "/admin/reports/site-history/results/", staff(**RSJ_ROWS_ONLY),
+          shows=lambda d: (TITLES["rsj_qa_draft"],)),
+    Route("site-history-qa-export", "站点历史导出中的人社局问答草稿", "GET",
+          lambda d: "/admin/reports/site-history/?export=csv", staff(**RSJ_ROWS_ONLY),
+          shows=lambda d: (TITLES["rsj_qa_draft"],)),
     Route("workflow-report", "审核流程报告中的人社局待审稿", "GET", lambda d: "/admin/reports/workflow/",
           staff(**RSJ_ROWS_ONLY), shows=lambda d: (TITLES["rsj_review"],)),
     Route("other-draft-page-chooser", "页面选择器中的医保局草稿", "GET",
           lambda d: reverse("wagtailadmin_choose_page_child", args=[d["pages"]["ybj_folder"].pk]),
+          staff(rsj_editor=HIDDEN, ybj_editor=OK, reviewer=OK), shows=lambda d: (TITLES["ybj_draft"],)),
+    Route("other-draft-page-chooser-search", "页面选择器搜索中的医保局草稿", "GET",
+          lambda d: reverse("wagtailadmin_choose_page_search") + "?q=矩阵",
           staff(rsj_editor=HIDDEN, ybj_editor=OK, reviewer=OK), shows=lambda d: (TITLES["ybj_draft"],),
-          bugs={"rsj_editor": PAGE_CHOOSER_UNSCOPED}),
+          requires=lambda d: (TITLES["ybj_policy"],)),
+    Route("other-draft-page-chooser-parent", "页面选择器打开医保局草稿本身（按编号）", "GET",
+          lambda d: reverse("wagtailadmin_choose_page_child", args=[d["pages"]["ybj_draft"].pk]),
+          staff(rsj_editor=HIDDEN, ybj_editor=OK, reviewer=OK), shows=lambda d: (TITLES["ybj_draft"],)),
+    # Linking to another department's published policy (rich text links, 相关解读) must keep working.
+    Route("other-live-page-chooser", "页面选择器中的医保局已发布政策", "GET",
+          lambda d: reverse("wagtailadmin_choose_page_child", args=[d["pages"]["ybj_folder"].pk]),
+          staff(**ALL_STAFF), shows=lambda d: (TITLES["ybj_policy"],)),
+    Route("other-live-page-chooser-search", "页面选择器搜索中的医保局已发布政策", "GET",
+          lambda d: reverse("wagtailadmin_choose_page_search") + "?q=矩阵", staff(**ALL_STAFF),
+          shows=lambda d: (TITLES["ybj_policy"],)),
     Route("consultation-edit", "编辑人社局的意见征集页面", "GET", lambda d: reverse("wagtailadmin_pages:edit",
                                                                           args=[d["consultation"].pk]),
           staff(**RSJ_AND_REVIEWERS)),
@@ -417,7 +425,17 @@ ROUTES = [
           changed=lambda d: QAEntry.objects.get(pk=d["qa"]["rsj"].pk).locked),
     Route("qa-chooser", "问答选择器中的人社局问答草稿", "GET",
           lambda d: reverse("wagtailsnippetchoosers_search_qaentry:choose"), staff(**RSJ_ROWS_ONLY),
-          shows=lambda d: (TITLES["rsj_qa_draft"],), bugs={"ybj_editor": QA_CHOOSER_UNSCOPED}),
+          shows=lambda d: (TITLES["rsj_qa_draft"],)),
+    Route("qa-chooser-results", "问答选择器结果片段中的人社局问答草稿", "GET",
+          lambda d: reverse("wagtailsnippetchoosers_search_qaentry:choose_results"), staff(**RSJ_ROWS_ONLY),
+          shows=lambda d: (TITLES["rsj_qa_draft"],)),
+    Route("qa-chooser-chosen", "选中人社局的问答草稿（按编号）", "GET",
+          lambda d: reverse("wagtailsnippetchoosers_search_qaentry:chosen", args=[d["qa"]["rsj_draft"].pk]),
+          staff(**RSJ_ROWS_ONLY), shows=lambda d: (TITLES["rsj_qa_draft"],)),
+    # Nothing in the product chooses a Q&A entry: the chooser lists what the list view lists.
+    Route("qa-chooser-other-live", "问答选择器中的人社局已发布问答", "GET",
+          lambda d: reverse("wagtailsnippetchoosers_search_qaentry:choose"), staff(**RSJ_ROWS_ONLY),
+          shows=lambda d: (TITLES["rsj_qa"],)),
     Route("synonyms", "同义词列表", "GET", snippet("search.synonymgroup", "list"), staff(reviewer=OK)),
     Route("synonym-edit", "编辑同义词", "GET", snippet("search.synonymgroup", "edit", lambda d: d["synonym"]),
           staff(reviewer=OK)),
