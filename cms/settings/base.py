@@ -144,9 +144,24 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "政策解读与公众参与平台"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# --- Uploads (docs/access-control.md, "Uploads"); tests/security/test_uploads.py ---
+# Images: no SVG (it can carry script). Over 50 megapixels (8000×6000) is refused before decoding,
+# so a small file that unpacks to gigabytes (a decompression bomb) never reaches Pillow's decoder.
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.upload_forms.ImageForm"
+# Documents: the content must match the extension (cms/upload_forms.py). Videos (图解视频) may be
+# larger than other files; nginx's body limit for /admin/ (deploy/nginx.conf) must stay above both.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "xls", "odt", "txt", "vtt", "mp4", "webm"]
+DOCUMENT_MAX_UPLOAD_MB = 20
+VIDEO_MAX_UPLOAD_MB = 150
+WAGTAILDOCS_MAX_UPLOAD_SIZE = VIDEO_MAX_UPLOAD_MB * 1024 * 1024  # Wagtail's own check: the largest allowed
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.upload_forms.DocumentForm"
+# Django's defaults, stated: form fields without their files may total 2.5 MB (a larger body is a
+# 400), and an upload over 2.5 MB is streamed to a temporary file instead of held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
 # Chinese text: Wagtail's database backend cannot search inside it (no word boundaries).
