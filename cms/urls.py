@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("search.urls")),
+    path("", include("consultations.urls")),
     path("api/search/", include("search.urls_ik")),
 ]
 
@@ -25,3 +26,6 @@ if settings.SERVE_MEDIA:
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage gets a 503 "请稍后再试" page with Retry-After; other errors the 500 page.
+handler500 = "cms.dbdown.server_error"

@@ -127,6 +127,10 @@ class OpinionForm(forms.Form):
         return data
 
     @property
+    def question_bound_fields(self):
+        return [self[name] for _block_id, _kind, name in self.question_fields]
+
+    @property
     def is_bot(self):
         return bool(self.data.get("website"))
 

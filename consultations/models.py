@@ -78,6 +78,7 @@ class ConsultationIndexPage(RoutablePageMixin, Page):
 
 class ConsultationPage(Page):
     """A draft decision out for public comment, in its drafting department's folder."""
+    route_select_related = ("drafting_department",)  # cms/routing.py: the remembered page, fetched typed
 
     drafting_department = models.ForeignKey("cms.Department", verbose_name="起草部门", on_delete=models.PROTECT,
                                             null=True, editable=False, related_name="consultations")

@@ -1,13 +1,19 @@
 """Public views of consultations: the page and its form, submission, receipt lookup, results."""
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
+from wagtail.views import serve as wagtail_serve
 
+from cms import routing
 from cms.ratelimit import rate_limited
 
+from . import page_cache
 from .forms import LookupForm, OpinionForm
 from .models import ConsultationPage, ConsultationState, ModerationStatus, Opinion
 from .privacy import client_fingerprint
@@ -52,11 +58,29 @@ def public_replies(consultation, request, count=None):
         raise Http404("页码不存在") from exc
 
 
-def lookup_url():
-    from .models import ConsultationIndexPage
+LOOKUP_URL_CACHE_KEY = "consultations:lookup-url"
+OPINION_COUNT_SECONDS = 30  # "已收到意见 N 条" may lag this much; a COUNT over 75,899 rows on every view costs more
 
-    index = ConsultationIndexPage.objects.live().first()
-    return f"{index.url}chaxun/" if index else ""
+
+def lookup_url():
+    url = cache.get(LOOKUP_URL_CACHE_KEY)
+    if url is None:
+        from .models import ConsultationIndexPage
+
+        index = ConsultationIndexPage.objects.live().first()
+        url = f"{index.url}chaxun/" if index else ""
+        cache.set(LOOKUP_URL_CACHE_KEY, url, 300)
+    return url
+
+
+def opinion_count(page):
+    """Opinions received (spam aside), cached briefly: the figure every visitor of a hot page sees."""
+    key = f"consultations:opinion-count:{page.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = Opinion.objects.filter(consultation=page).exclude(moderation_status=ModerationStatus.SPAM).count()
+        cache.set(key, count, OPINION_COUNT_SECONDS)
+    return count
 
 
 def consultation_context(page, request):
@@ -76,8 +100,7 @@ def consultation_context(page, request):
         context["opinion_count"] = statistics["total"]  # every opinion except spam, as below
         context["replies"] = public_replies(page, request, count=statistics["public_count"])
     else:
-        context["opinion_count"] = Opinion.objects.filter(consultation=page).exclude(
-            moderation_status=ModerationStatus.SPAM).count()
+        context["opinion_count"] = opinion_count(page)
     return context
 
 
@@ -86,8 +109,23 @@ def serve_consultation(page, request, default_serve, *args, **kwargs):
         clause = request.GET.get("clause", "")
         kwargs_form = {"clause": clause} if clause else {}
         form = OpinionForm(page, **kwargs_form)
+        if page_cache.cacheable(request):
+            return _render_for_anonymous(page, request, form, clause)
         return _render(page, request, form)
     return submit(page, request)
+
+
+def _render_for_anonymous(page, request, form, clause):
+    """The same page as _render, from the shared cache with this visitor's tokens put in."""
+    now = timezone.now()
+    key = page_cache.page_key(page, page.state_at(now), page.accepts_opinions_at(now), clause)
+    form_token = form.fields["token"].initial
+    html = cache.get(key)
+    if html is None:
+        form.fields["token"].initial = page_cache.TOKEN_HOLE
+        html = _render(page, request, form, csrf_token=page_cache.CSRF_HOLE).render().content.decode()
+        cache.set(key, html, page_cache.PAGE_SECONDS)
+    return HttpResponse(page_cache.fill_in(request, html, form_token))
 
 
 def _render(page, request, form, status=200, **extra):
@@ -122,6 +160,25 @@ def submit(page, request):
     return TemplateResponse(request, "consultations/receipt.html",
                             {"page": page, "opinion": opinion, "created": created, "self": page,
                              "lookup_url": lookup_url()})
+
+
+@require_POST
+def submit_view(request, page_id):
+    """The form's action: a submission without walking the page tree (one query finds the page).
+
+    During a hot consultation nearly every request is this POST; Wagtail's routing (site, then one
+    level of the tree at a time) cost more than storing the opinion. A page with a view restriction
+    (password, login, groups) goes through Wagtail's own serve, which checks it, as a POST to the
+    page's own URL does.
+    """
+    page = get_object_or_404(ConsultationPage.objects.live().select_related("drafting_department").order_by(),
+                             pk=page_id)
+    if routing.is_restricted(page):
+        _site_id, _root_url, path = page.get_url_parts(request) or (None, None, None)
+        if path is None:
+            raise Http404("页面不存在")
+        return wagtail_serve(request, path)
+    return submit(page, request)
 
 
 def lookup(request, index_page):

@@ -19,6 +19,18 @@ class HomePage(Page):
         verbose_name = "首页"
 
     def route(self, request, path_components):
+        from cms import routing
+
+        if not path_components:
+            return super().route(request, path_components)
+        page, generation = routing.remembered_page(self, path_components)
+        if page is not None:
+            return page.route(request, [])  # still checks live; a RoutablePage picks its index view
+        result = self.route_through_tree(request, path_components)
+        routing.remember(self, path_components, result, generation)
+        return result
+
+    def route_through_tree(self, request, path_components):
         # Wagtail routes one level at a time, two queries per level. Jump to the parent of the last
         # component by its url_path (one indexed query); the parent still takes the final step, so
         # each page type's own routing rules (e.g. PolicyDocumentPage hiding unpublished

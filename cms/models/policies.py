@@ -114,6 +114,7 @@ class PolicyTopic(TaggedItemBase):
 
 class PolicyDocumentPage(PublicationGateMixin, Page):
     """A policy document, the interpretations under it, and its place in the 立改废 chain."""
+    route_select_related = ("drafting_department",)  # cms/routing.py: the remembered page, fetched typed
 
     doc_number = models.CharField("文号", max_length=60, blank=True, validators=[validate_doc_number],
                                   help_text="例如：乌政办〔2020〕83号。无文号的文件留空")

@@ -15,3 +15,7 @@ SERVE_MEDIA = True
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"  # noqa: F405
 SEARCH_EMBEDDED_DIR = VAR_DIR / "test-search"  # noqa: F405 (tests use a fresh folder each)
 SEARCH_RELOAD_SECONDS = 0
+
+# Tests create and roll back sites all the time: look the site up on every request (the cache has
+# its own test, tests/cms/test_site_cache.py).
+SITE_CACHE_SECONDS = 0

@@ -1,0 +1,120 @@
+"""The remembered routes (cms/routing.py) and sites (cms/sites.py): fewer queries per page view,
+and never a stale answer after the tree changes — unpublished, moved, restricted, deleted."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction, Site
+
+from cms import routing, sites
+from cms.factories import PolicyDocumentPageFactory
+from cms.models import PolicyDocumentPage
+from interpretations.factories import InterpretationPageFactory
+from tests.cms.test_policy_validity import publish_with_interpretation
+
+
+@pytest.fixture
+def policy(departments, users):
+    page = PolicyDocumentPageFactory(parent=departments["rsj"].policy_index, slug="wending",
+                                     title="关于稳定就业的若干措施", doc_number="乌政办〔2021〕7号")
+    return publish_with_interpretation(page, users["admin"])
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return response, len(captured)
+
+
+def test_a_page_routed_once_is_found_again_with_fewer_queries(client, policy, monkeypatch):
+    client.get(policy.url)  # Wagtail's own site root paths are cached after the first request
+    with monkeypatch.context() as without_cache:
+        without_cache.setattr(routing, "generation", lambda: None)
+        walked, walk = queries_of(client, policy.url)
+    client.get(policy.url)
+    remembered, warm = queries_of(client, policy.url)
+    assert walked.status_code == remembered.status_code == 200
+    assert remembered.content == walked.content
+    # Walking: the folder by url_path, its specific row, the policy; remembered: the policy only (the
+    # page then asks for its parent once, which the walk had at hand).
+    assert warm < walk, (walk, warm)
+
+
+def test_unpublished_page_is_gone_at_once(client, policy):
+    client.get(policy.url)
+    PolicyDocumentPage.objects.get(pk=policy.pk).unpublish()
+    assert client.get(policy.url).status_code == 404
+
+
+def test_interpretation_disappears_with_its_policy(client, policy):
+    interpretation = policy.get_children().live().get()
+    url = interpretation.url
+    assert client.get(url).status_code == 200
+    PolicyDocumentPage.objects.get(pk=policy.pk).unpublish()  # the interpretation stays live
+    assert client.get(url).status_code == 404  # 同步解读: never visible without its policy
+
+
+def test_moved_or_renamed_page_answers_at_its_new_address_only(client, policy, departments, users):
+    old_url = policy.url
+    client.get(old_url)
+    page = PolicyDocumentPage.objects.get(pk=policy.pk)
+    page.slug = "wending-2021"
+    page.save_revision(user=users["admin"]).publish(user=users["admin"])
+    assert client.get(old_url).status_code == 404
+    assert client.get(PolicyDocumentPage.objects.get(pk=policy.pk).url).status_code == 200
+    page = PolicyDocumentPage.objects.get(pk=policy.pk)
+    page.move(departments["ybj"].policy_index, pos="last-child", user=users["admin"])
+    moved = PolicyDocumentPage.objects.get(pk=policy.pk)
+    assert "/ybj/" in moved.url and client.get(moved.url).status_code == 200
+
+
+def test_a_view_restriction_applies_to_a_remembered_page(client, policy):
+    assert client.get(policy.url).status_code == 200
+    PageViewRestriction.objects.create(page=policy, restriction_type=PageViewRestriction.PASSWORD, password="mima")
+    response = client.get(policy.url)
+    assert response.status_code == 200 and "关于稳定就业的若干措施" not in response.content.decode()
+    assert "password" in response.content.decode()  # Wagtail's password form instead of the page
+    assert routing.is_restricted(PolicyDocumentPage.objects.get(pk=policy.pk))
+
+
+def test_deleted_page_is_not_served_from_memory(client, policy):
+    url = policy.url
+    client.get(url)
+    PolicyDocumentPage.objects.get(pk=policy.pk).delete()
+    assert client.get(url).status_code == 404
+
+
+def test_routable_sub_paths_still_route(client, site_tree):
+    assert client.get("/zhengqiu/chaxun/").status_code == 200  # RoutablePage view, not remembered
+    assert client.get("/zhengqiu/chaxun/").status_code == 200
+
+
+def test_remembered_route_survives_in_another_process_only_until_the_tree_changes(client, policy):
+    """The generation lives in the shared cache: a change made anywhere retires every answer."""
+    client.get(policy.url)
+    before = routing.generation()
+    InterpretationPageFactory(parent=PolicyDocumentPage.objects.get(pk=policy.pk), slug="another")
+    assert routing.generation() != before
+
+
+def test_site_lookup_is_remembered_and_forgotten_when_a_site_changes(client, policy, settings):
+    settings.SITE_CACHE_SECONDS = 60
+    sites.clear()
+    client.get(policy.url)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(policy.url)
+    assert not any("wagtailcore_site" in q["sql"] for q in captured.captured_queries)
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "改名后的站点"
+    site.save()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(policy.url)
+    assert any("wagtailcore_site" in q["sql"] for q in captured.captured_queries)
+    sites.clear()
+
+
+def test_probes_do_not_look_up_the_site(client, site_tree, settings):
+    settings.SITE_CACHE_SECONDS = 60
+    sites.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/healthz").status_code == 200
+    assert not captured.captured_queries

@@ -1,0 +1,130 @@
+"""A hot consultation: the page from the anonymous page cache (consultations/page_cache.py) and
+the form's own submission address (/zhengqiu/tijiao/<id>/). Every visitor still gets their own
+CSRF and form tokens, every opinion is stored once, and nothing stale or restricted leaks."""
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction
+
+from consultations import page_cache
+from consultations.models import Opinion
+from tests.consultations.conftest import opinion_data
+
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ACTION = re.compile(r'<form method="post" enctype="multipart/form-data" action="([^"#]+)')
+
+
+def visit(client, consultation, **params):
+    response = client.get(consultation.url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_anonymous_visitor_gets_their_own_tokens_and_both_opinions_are_stored(consultation):
+    residents = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    pages = [visit(r, consultation) for r in residents]
+    assert cache.get(page_cache.page_key(consultation, "open", True, "")) is not None  # served from the cache
+    tokens = [TOKEN.search(p).group(1) for p in pages]
+    csrf = [CSRF.search(p).group(1) for p in pages]
+    assert tokens[0] != tokens[1] and len(tokens[0]) == 32 and csrf[0] != csrf[1]
+    for page in pages:
+        assert page_cache.CSRF_HOLE not in page and page_cache.TOKEN_HOLE not in page
+    action = ACTION.search(pages[0]).group(1)
+    assert action == f"/zhengqiu/tijiao/{consultation.pk}/"
+    for resident, token, csrf_token in zip(residents, tokens, csrf, strict=True):
+        data = opinion_data(Client(), consultation, token=token, csrfmiddlewaretoken=csrf_token)
+        response = resident.post(action, data)
+        assert response.status_code == 200 and "意见已提交" in response.content.decode()
+    assert sorted(Opinion.objects.values_list("idempotency_key", flat=True)) == sorted(tokens)
+
+
+def test_a_forged_or_missing_csrf_token_is_refused(consultation):
+    resident = Client(enforce_csrf_checks=True)
+    page = visit(resident, consultation)
+    data = opinion_data(Client(), consultation, token=TOKEN.search(page).group(1),
+                        csrfmiddlewaretoken=page_cache.CSRF_HOLE)
+    assert resident.post(ACTION.search(page).group(1), data).status_code == 403
+    assert not Opinion.objects.exists()
+
+
+def test_a_new_revision_is_shown_at_once(consultation, users):
+    visit(Client(), consultation)  # the first version is in the cache now
+    page = type(consultation).objects.get(pk=consultation.pk)
+    page.title = "改过标题的征集（第二版）"
+    page.save_revision(user=users["admin"]).publish(user=users["admin"])
+    assert "改过标题的征集（第二版）" in visit(Client(), consultation)
+
+
+def test_clause_links_get_their_own_copy_with_the_clause_chosen(client, consultation):
+    assert '<option value="2" selected>' in visit(client, consultation, clause="2")
+    assert '<option value="2" selected>' not in visit(client, consultation)
+
+
+def test_a_closed_consultation_is_not_served_as_open(client, consultation):
+    from django.utils import timezone
+
+    assert "提交意见</button>" in visit(client, consultation)
+    type(consultation).objects.filter(pk=consultation.pk).update(end_at=timezone.now())
+    html = visit(client, consultation)
+    assert "提交意见</button>" not in html and "已截止" in html
+
+
+def test_staff_and_other_queries_are_rendered_for_them(client, consultation, users):
+    client.force_login(users["rsj_editor"])
+    request = client.get(consultation.url).wsgi_request
+    assert not page_cache.cacheable(request)
+    anonymous = Client().get(consultation.url, {"page": "1"}).wsgi_request
+    assert not page_cache.cacheable(anonymous)
+
+
+def test_the_submission_address_stores_exactly_once_with_few_queries(client, consultation):
+    data = opinion_data(client, consultation)
+    url = f"/zhengqiu/tijiao/{consultation.pk}/"
+    with CaptureQueriesContext(connection) as captured:
+        first = client.post(url, data)
+    second = client.post(url, data)  # the same form sent twice
+    assert first.status_code == second.status_code == 200
+    assert "该意见已提交过" in second.content.decode()
+    assert Opinion.objects.count() == 1
+    # page; token check; leader; insert; receipt; commit/savepoints aside — no tree walk, no site lookup
+    reads_and_writes = [q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(reads_and_writes) <= 7, [q["sql"][:80] for q in reads_and_writes]
+
+
+def test_the_submission_address_refuses_get_unknown_and_draft_pages(client, consultation, departments):
+    from consultations.factories import ConsultationPageFactory
+
+    url = f"/zhengqiu/tijiao/{consultation.pk}/"
+    assert client.get(url).status_code == 405
+    assert client.post("/zhengqiu/tijiao/999999/", {}).status_code == 404
+    draft = ConsultationPageFactory(parent=departments["rsj"].policy_index, slug="caogao", live=False)
+    data = opinion_data(client, consultation)
+    assert client.post(f"/zhengqiu/tijiao/{draft.pk}/", data).status_code == 404
+    assert not Opinion.objects.exists()
+
+
+def test_a_restricted_consultation_goes_through_wagtails_check(client, consultation):
+    data = opinion_data(client, consultation)
+    PageViewRestriction.objects.create(page=consultation, restriction_type=PageViewRestriction.PASSWORD,
+                                       password="mima")
+    response = client.post(f"/zhengqiu/tijiao/{consultation.pk}/", data)
+    assert response.status_code == 200 and "password" in response.content.decode()
+    assert not Opinion.objects.exists()
+
+
+@pytest.mark.parametrize("params", [{}, {"clause": "2"}])
+def test_the_cached_copy_matches_a_fresh_render_apart_from_the_tokens(client, consultation, params, monkeypatch):
+    with monkeypatch.context() as uncached:
+        uncached.setattr(page_cache, "cacheable", lambda request: False)
+        fresh = visit(client, consultation, **params)
+    visit(Client(), consultation, **params)  # fills the cache
+    served = visit(Client(), consultation, **params)  # from the cache
+
+    def normalise(html):
+        return CSRF.sub("csrf", TOKEN.sub("token", html))
+    assert normalise(fresh) == normalise(served)
