@@ -104,8 +104,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # Short socket timeouts: a hung Redis fails a request in seconds instead of tying up a worker.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+    # Short socket timeouts: a hung Redis costs seconds, not a worker. While Redis is down the cache
+    # degrades (cms/cache.py, docs/faults.md): pages serve uncached, sessions come from the database.
+    CACHES = {"default": {"BACKEND": "cms.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "zcjd"),
                           "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
     # Sessions read from the shared cache and are written through to the database, so every web

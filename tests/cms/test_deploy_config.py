@@ -69,7 +69,7 @@ def test_an_endpoint_without_a_bucket_is_refused():
 
 def test_redis_carries_cache_and_sessions_when_set():
     value = production_value("[s.CACHES['default']['BACKEND'], s.SESSION_ENGINE]", REDIS_URL="redis://127.0.0.1:6379/1")
-    assert value == ["django.core.cache.backends.redis.RedisCache", "django.contrib.sessions.backends.cached_db"]
+    assert value == ["cms.cache.ResilientRedisCache", "django.contrib.sessions.backends.cached_db"]
     value = production_value("[s.CACHES['default']['BACKEND'], s.SESSION_ENGINE]")
     assert value == ["django.core.cache.backends.locmem.LocMemCache", "django.contrib.sessions.backends.db"]
 
