@@ -12,13 +12,26 @@ flag, and the clause asked for. The opinion count and the time left may lag by P
 plain GETs by anonymous visitors, outside previews, are served this way.
 """
 import hashlib
-import secrets
 
+from django.conf import settings
 from django.middleware.csrf import get_token
 
 PAGE_SECONDS = 30
-CSRF_HOLE = "csrf-" + secrets.token_hex(16)  # per process: a rendered page never carries a real token
-TOKEN_HOLE = "token-" + secrets.token_hex(13)  # 32 characters, like a form token
+
+
+def _hole(name):
+    # The same in every process (a page rendered by one worker is filled in by another), never a
+    # valid token (CSRF tokens are letters and digits only), and not guessable without the key.
+    digest = hashlib.sha256(f"{name}:{settings.SECRET_KEY}".encode()).hexdigest()[:24]
+    return f"{name}-{digest}"
+
+
+def csrf_hole():
+    return _hole("csrf-hole")
+
+
+def token_hole():
+    return _hole("token-hole")
 
 
 def cacheable(request):
@@ -36,4 +49,4 @@ def page_key(page, state, accepting, clause):
 
 
 def fill_in(request, html, new_form_token):
-    return html.replace(CSRF_HOLE, get_token(request)).replace(TOKEN_HOLE, new_form_token)
+    return html.replace(csrf_hole(), get_token(request)).replace(token_hole(), new_form_token)

@@ -122,8 +122,8 @@ def _render_for_anonymous(page, request, form, clause):
     form_token = form.fields["token"].initial
     html = cache.get(key)
     if html is None:
-        form.fields["token"].initial = page_cache.TOKEN_HOLE
-        html = _render(page, request, form, csrf_token=page_cache.CSRF_HOLE).render().content.decode()
+        form.fields["token"].initial = page_cache.token_hole()
+        html = _render(page, request, form, csrf_token=page_cache.csrf_hole()).render().content.decode()
         cache.set(key, html, page_cache.PAGE_SECONDS)
     return HttpResponse(page_cache.fill_in(request, html, form_token))
 

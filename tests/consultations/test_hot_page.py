@@ -33,7 +33,7 @@ def test_each_anonymous_visitor_gets_their_own_tokens_and_both_opinions_are_stor
     csrf = [CSRF.search(p).group(1) for p in pages]
     assert tokens[0] != tokens[1] and len(tokens[0]) == 32 and csrf[0] != csrf[1]
     for page in pages:
-        assert page_cache.CSRF_HOLE not in page and page_cache.TOKEN_HOLE not in page
+        assert page_cache.csrf_hole() not in page and page_cache.token_hole() not in page
     action = ACTION.search(pages[0]).group(1)
     assert action == f"/zhengqiu/tijiao/{consultation.pk}/"
     for resident, token, csrf_token in zip(residents, tokens, csrf, strict=True):
@@ -47,7 +47,7 @@ def test_a_forged_or_missing_csrf_token_is_refused(consultation):
     resident = Client(enforce_csrf_checks=True)
     page = visit(resident, consultation)
     data = opinion_data(Client(), consultation, token=TOKEN.search(page).group(1),
-                        csrfmiddlewaretoken=page_cache.CSRF_HOLE)
+                        csrfmiddlewaretoken=page_cache.csrf_hole())
     assert resident.post(ACTION.search(page).group(1), data).status_code == 403
     assert not Opinion.objects.exists()
 
@@ -128,3 +128,16 @@ def test_the_cached_copy_matches_a_fresh_render_apart_from_the_tokens(client, co
     def normalise(html):
         return CSRF.sub("csrf", TOKEN.sub("token", html))
     assert normalise(fresh) == normalise(served)
+
+
+def test_a_copy_cached_by_another_process_is_filled_in_here(consultation):
+    """Web processes share the cache: the placeholders depend on the settings, not the process."""
+    import importlib
+
+    visit(Client(), consultation)
+    holes = page_cache.csrf_hole(), page_cache.token_hole()
+    importlib.reload(page_cache)  # what a freshly started worker computes
+    assert (page_cache.csrf_hole(), page_cache.token_hole()) == holes
+    served = visit(Client(enforce_csrf_checks=True), consultation)
+    assert holes[0] not in served and holes[1] not in served
+    assert re.search(r'name="token" value="[0-9a-f]{32}"', served)
