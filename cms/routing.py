@@ -23,15 +23,31 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "routes:generation"
+RESTRICTED_KEY = "routes:restricted"
 ROUTE_SECONDS = 3600
 
 
-def generation():
-    value = cache.get(GENERATION_KEY)
+def generation(values=None):
+    """The current generation; ``values``: what a get_many() that asked for GENERATION_KEY returned."""
+    value = (values if values is not None else cache.get_many([GENERATION_KEY])).get(GENERATION_KEY)
     if value is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex[:12], None)
         value = cache.get(GENERATION_KEY)
     return value
+
+
+def _current(key):
+    """(generation, the value remembered under ``key`` if it was stored in this generation).
+
+    One round trip to the cache for both: values are stored as (generation, value) under a key
+    without the generation, and an older generation's value counts as absent.
+    """
+    values = cache.get_many([GENERATION_KEY, key])
+    current = generation(values)
+    stored = values.get(key)
+    if current is None or not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != current:
+        return current, None
+    return current, stored[1]
 
 
 def _new_generation():
@@ -66,12 +82,11 @@ def is_restricted(page):
     The tree paths of restricted pages are kept per generation; a restriction added or removed
     starts a new one (above). Wagtail's PageQuerySet.public() reads the same table every time.
     """
-    current = generation()
-    paths = cache.get(f"routes:{current}:restricted") if current is not None else None
+    current, paths = _current(RESTRICTED_KEY)
     if paths is None:
         paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
         if current is not None:
-            cache.set(f"routes:{current}:restricted", paths, ROUTE_SECONDS)
+            cache.set(RESTRICTED_KEY, (current, paths), ROUTE_SECONDS)
     return any(page.path.startswith(path) for path in paths)
 
 
@@ -79,9 +94,9 @@ def _url_path(root, path_components):
     return root.url_path + "".join(f"{c}/" for c in path_components)
 
 
-def _key(root, path_components, current):
+def _key(root, path_components):
     digest = hashlib.md5(_url_path(root, path_components).encode(), usedforsecurity=False).hexdigest()
-    return f"routes:{current}:{digest}"
+    return f"routes:page:{digest}"
 
 
 def remembered_page(root, path_components):
@@ -90,11 +105,8 @@ def remembered_page(root, path_components):
     The generation is read once, before routing, and passed to remember(): an answer found while
     the tree changed is filed under the old generation, which nobody reads any more.
     """
-    current = generation()
-    if current is None:  # no cache at all: route the usual way
-        return None, None
-    found = cache.get(_key(root, path_components, current))
-    if not found:
+    current, found = _current(_key(root, path_components))
+    if current is None or not found:  # no cache at all, or not routed in this generation
         return None, current
     label, pk = found
     try:
@@ -115,4 +127,4 @@ def remember(root, path_components, result, current):
     page = result[0] if result else None
     if current is None or page is None or page.url_path != _url_path(root, path_components):
         return  # no cache, no page, or a RoutablePage's sub-path: not a whole-page answer
-    cache.set(_key(root, path_components, current), (page._meta.label_lower, page.pk), ROUTE_SECONDS)
+    cache.set(_key(root, path_components), (current, (page._meta.label_lower, page.pk)), ROUTE_SECONDS)

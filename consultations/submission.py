@@ -51,15 +51,19 @@ def receipt_number(opinion):
     return f"YJ-{local:%Y%m%d}-{opinion.pk:06d}"
 
 
+def _stored(consultation, token):
+    return Opinion.objects.filter(consultation=consultation, idempotency_key=token).first()
+
+
 def submit_opinion(consultation, form, client_hash, now=None):
     """Store the opinion from a valid form. Returns (opinion, created)."""
     data = form.cleaned_data
     token = data["token"][:64]
-    existing = Opinion.objects.filter(consultation=consultation, idempotency_key=token).first()
-    if existing:
-        return existing, False
     now = now or timezone.now()
     if not consultation.accepts_opinions_at(now):
+        existing = _stored(consultation, token)  # sent again after the deadline: the original receipt
+        if existing:
+            return existing, False
         raise ConsultationClosed
     public_text, hits, hold = apply_sensitive_words(mask_personal_data(data["text"]))
     status = ModerationStatus.HELD if hold else ModerationStatus.PENDING
@@ -83,8 +87,9 @@ def submit_opinion(consultation, form, client_hash, now=None):
                 OpinionAttachment.objects.create(opinion=opinion, file=upload, original_name=upload.name[:200],
                                                  size=upload.size)
     except IntegrityError:
-        # The same form token arrived twice at once: the other request stored it.
-        existing = Opinion.objects.filter(consultation=consultation, idempotency_key=token).first()
+        # The form token is stored already (sent twice, or twice at once): the unique constraint
+        # decides, so the common case, a first submission, needs no lookup before the INSERT.
+        existing = _stored(consultation, token)
         if existing is None:
             raise
         return existing, False

@@ -1,0 +1,513 @@
+#!/usr/bin/env python
+"""混合负载测试 · Mixed load test against the production stack on the loopback (issue #5).
+
+A hot consultation (residents opening the page and submitting opinions), 12345 operators searching
+and the public reading pages, all at once, against `make run-prod`'s stack: gunicorn with
+deploy/gunicorn.conf.py and cms.settings.production, PostgreSQL, Redis, the embedded search index
+and a db_worker. Then it counts: every accepted opinion is in the database exactly once, with a
+unique receipt. Run from the repository root:
+
+    make load                                                      # = the defaults below (~3 min)
+    .venv/bin/python benchmarks/load_test.py --duration 60 --submit-rate 200 --search-rate 20 --read-rate 20
+    .venv/bin/python benchmarks/load_test.py --url http://127.0.0.1:8001   # a stack you started yourself
+    .venv/bin/python benchmarks/load_test.py --baseline benchmarks/results/load-<timestamp>.json
+
+Steps:
+
+1. 环境 stack — unless --url is given: deploy/run-prod-local.sh with its own PostgreSQL database
+   (--db, default zcjd_load; --fresh-db drops it first), Redis database 3 with a key prefix of its
+   own, the search index and media under var/load/, gunicorn on a free loopback port, and
+   TRUST_X_FORWARDED_FOR=1 (the load generator plays the nginx in front: each resident sends its own
+   address, so the per-address opinion limit works as in production). The stack's output goes to
+   var/load/stack.log. Waits for /readyz.
+2. 负载 load — locust (benchmarks/load/locustfile.py, installed from benchmarks/requirements.txt)
+   headless in this machine's other process, with constant-throughput users: --residents users
+   sharing --submit-rate opinions/s (each a GET of the consultation page then the POST), --operators
+   operators sharing --search-rate searches/s (hotline page and JSON API; logged in beforehand, as
+   --operator-sessions sessions: a login is a deliberately slow password hash), --readers sharing
+   --read-rate page views/s. Users start over --ramp seconds; then the statistics are reset and the
+   measured run lasts --duration seconds.
+3. 核对 count — every form token the load generator saw accepted (a receipt number on the page) is
+   stored exactly once with that receipt; receipts are unique; nothing refused was stored; the
+   consultation's opinion count grew by exactly the number accepted; the search outbox and the task
+   queue drain afterwards.
+4. 结果 output — requests, throughput and p50/p95/p99 per action, the goals (≥ 200 opinions/s with
+   p95 < 200 ms, searches p95 < 50 ms, zero errors, zero lost) with 达标/未达标, JSON in
+   benchmarks/results/, and with --baseline FILE a side-by-side comparison.
+
+Percentiles come from locust's histogram (two significant digits: 47 ms, 120 ms …). Exit status 0
+whatever the figures are, unless --check is given (then 1 when a goal is missed).
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "benchmarks" / "results"
+LOAD_DIR = REPO / "var" / "load"
+BIN = Path(sys.executable).parent
+LOCUSTFILE = REPO / "benchmarks" / "load" / "locustfile.py"
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+GOALS = {"submit_rps": 200, "submit_p95_ms": 200, "search_p95_ms": 50}
+ACTIONS = {  # locust name → (label, kind)
+    "征集页面 GET": ("征集页面 consultation page (GET)", "page"),
+    "提交意见 POST": ("提交意见 opinion (POST)", "submit"),
+    "热线检索页面": ("热线检索页面 hotline page search", "search"),
+    "热线检索 API": ("热线检索 API /api/qa/search", "search"),
+    "公开页面 GET": ("公开页面 public pages (GET)", "read"),
+}
+
+
+def say(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_status(url, timeout=5):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+# --- 1. the stack ------------------------------------------------------------------------------------
+
+
+def database_url(name):
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_database(name):
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def start_stack(args, port):
+    LOAD_DIR.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "BIN": str(BIN), "PROD_PORT": str(port), "PROD_DB": args.db,
+           "PROD_REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"zcjd-load-{args.db}",
+           "SEARCH_EMBEDDED_DIR": str(LOAD_DIR / "search"), "MEDIA_ROOT": str(LOAD_DIR / "media"),
+           "PRIVATE_MEDIA_ROOT": str(LOAD_DIR / "private"), "TRUST_X_FORWARDED_FOR": "1",
+           "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "info"}
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    for key in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(key, None)
+    log = open(LOAD_DIR / "stack.log", "w")  # noqa: SIM115 (closed by stop_stack)
+    process = subprocess.Popen(["bash", str(REPO / "deploy" / "run-prod-local.sh")], cwd=REPO, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process.log = log
+    return process
+
+
+def wait_ready(base, process, timeout):
+    deadline = time.monotonic() + timeout
+    last = 0
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            sys.exit(f"!! 生产栈启动失败（退出码 {process.returncode}），见 {LOAD_DIR / 'stack.log'}")
+        if http_status(f"{base}/readyz") == 200:
+            return
+        if time.monotonic() - last > 10:
+            say("等待 /readyz（迁移、演示内容、gunicorn 启动）…")
+            last = time.monotonic()
+        time.sleep(1)
+    sys.exit(f"!! {timeout} 秒内 {base}/readyz 未就绪，见 {LOAD_DIR / 'stack.log'}")
+
+
+def stop_stack(process):
+    if process is None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.log.close()
+
+
+# --- what to load: read from the stack's own database ----------------------------------------------
+
+
+def connect(db_url):
+    import psycopg
+
+    return psycopg.connect(db_url, autocommit=True)
+
+
+def site_paths(db_url):
+    """The open consultation, a policy, an interpretation: public URLs from the page tree."""
+    with connect(db_url) as connection:
+        def first(query):
+            row = connection.execute(query).fetchone()
+            return row[0] if row else None
+
+        home = first("SELECT url_path FROM wagtailcore_page WHERE depth = 2 AND live ORDER BY path LIMIT 1")
+
+        def public(url_path):
+            return "/" + url_path[len(home):] if url_path else None
+
+        consultation = connection.execute(
+            "SELECT p.id, p.url_path FROM consultations_consultationpage c JOIN wagtailcore_page p ON p.id = c.page_ptr_id "
+            "WHERE p.live AND c.start_at <= now() AND c.end_at > now() AND c.results_published_at IS NULL "
+            "AND c.require_real_name = false ORDER BY c.end_at DESC LIMIT 1").fetchone()
+        if consultation is None:
+            sys.exit("!! 数据库里没有正在征集的意见征集页面（load_demo 应当创建一个）")
+        policy = first("SELECT p.url_path FROM cms_policydocumentpage d JOIN wagtailcore_page p ON p.id = d.page_ptr_id "
+                       "WHERE p.live ORDER BY p.id LIMIT 1")
+        interpretation = first("SELECT p.url_path FROM interpretations_interpretationpage i "
+                               "JOIN wagtailcore_page p ON p.id = i.page_ptr_id WHERE p.live ORDER BY p.id LIMIT 1")
+    reads = ["/", "/zhengce/", public(policy), public(interpretation)]
+    return consultation[0], public(consultation[1]), [r for r in reads if r]
+
+
+def opinion_count(db_url, consultation_id):
+    with connect(db_url) as connection:
+        return connection.execute("SELECT count(*) FROM consultations_opinion WHERE consultation_id = %s",
+                                  [consultation_id]).fetchone()[0]
+
+
+def operator_sessions(base, username, password, count):
+    """Log the hotline operator in ``count`` times before the load: each login costs a slow password hash."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    sessions = []
+    for _ in range(count):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"{base}/admin/login/", timeout=30).read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "username": username, "password": password,
+                                       "next": "/hotline/"}).encode()
+        request = urllib.request.Request(f"{base}/admin/login/", data=body, headers={"Referer": f"{base}/admin/login/"})
+        response = opener.open(request, timeout=30)
+        cookie = next((c.value for c in jar if c.name == "sessionid"), None)
+        if cookie is None or "/admin/login/" in response.geturl():
+            sys.exit(f"!! 座席账号 {username} 登录失败（密码不对？用 --operator-password 指定）")
+        sessions.append(cookie)
+    return sessions
+
+
+def queries():
+    path = REPO / "benchmarks" / "data" / "queries.jsonl"
+    return [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --- 2. the load -------------------------------------------------------------------------------------
+
+
+def locust_command():
+    found = shutil.which("locust", path=str(BIN)) or shutil.which("locust")
+    if not found:
+        sys.exit("!! 未安装 locust：.venv/bin/pip install -r benchmarks/requirements.txt（make load 会自动安装）")
+    return found
+
+
+def run_locust(args, base, consultation_path, reads, receipts, prefix, sessions):
+    users = args.residents + args.operators + args.readers
+    env = {**os.environ,
+           "LOAD_CONSULTATION_PATH": consultation_path, "LOAD_READ_PATHS": ",".join(reads),
+           "LOAD_QUERIES": json.dumps(queries(), ensure_ascii=False), "LOAD_RECEIPTS": str(receipts),
+           "LOAD_RESIDENTS": str(args.residents), "LOAD_RESIDENT_RATE": str(args.submit_rate / args.residents),
+           "LOAD_OPERATORS": str(args.operators), "LOAD_OPERATOR_RATE": str(args.search_rate / args.operators),
+           "LOAD_READERS": str(args.readers), "LOAD_READER_RATE": str(args.read_rate / args.readers),
+           "LOAD_OPERATOR_SESSIONS": json.dumps(sessions)}
+    command = [locust_command(), "-f", str(LOCUSTFILE), "--headless", "--host", base,
+               "--users", str(users), "--spawn-rate", f"{users / args.ramp:.2f}", "--run-time", f"{args.duration + args.ramp}s",
+               "--reset-stats", "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
+               "--loglevel", "WARNING"]
+    say(f"locust：{args.residents} 位居民（共 {args.submit_rate}/s 意见）、{args.operators} 位座席（共 "
+        f"{args.search_rate}/s 检索）、{args.readers} 位读者（共 {args.read_rate}/s 页面），{args.duration} 秒")
+    log = open(LOAD_DIR / "locust.log", "w")  # noqa: SIM115
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    samples = []
+    while process.poll() is None:
+        time.sleep(5)
+        elapsed = time.monotonic() - started
+        accepted = sum(1 for _ in open(receipts, encoding="utf-8")) if receipts.exists() else 0
+        samples.append(os.getloadavg()[0])
+        phase = "爬坡" if elapsed < args.ramp else "测量"
+        say(f"  {elapsed:5.0f} s / ~{args.duration + args.ramp} s（{phase}）· 已提交意见 {accepted} 条 · 负载 {samples[-1]:.1f}")
+    log.close()
+    if process.returncode not in (0, 1):  # 1 = some requests failed: reported below, not a crash
+        sys.exit(f"!! locust 退出码 {process.returncode}，见 {LOAD_DIR / 'locust.log'}")
+    return {"loadavg_samples": samples}
+
+
+def read_stats(prefix):
+    rows = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            name = row["Name"]
+            if name not in ACTIONS and name != "Aggregated":
+                continue
+            rows[name] = {
+                "requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]), "max_ms": float(row["Max Response Time"]),
+            }
+    failures = []
+    path = Path(f"{prefix}_failures.csv")
+    if path.exists():
+        with open(path, encoding="utf-8") as handle:
+            failures = [{"name": r["Name"], "error": r["Error"][:200], "count": int(r["Occurrences"])}
+                        for r in csv.DictReader(handle)]
+    return rows, failures
+
+
+# --- 3. the count ------------------------------------------------------------------------------------
+
+
+def verify(db_url, consultation_id, before, receipts_path):
+    entries = [json.loads(line) for line in receipts_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    accepted = {e["token"]: e["receipt"] for e in entries if e["receipt"]}
+    refused = {e["token"] for e in entries if not e["receipt"]}
+    tokens = [e["token"] for e in entries]
+    with connect(db_url) as connection:
+        stored = connection.execute(
+            "SELECT idempotency_key, receipt_number FROM consultations_opinion "
+            "WHERE consultation_id = %s AND idempotency_key = ANY(%s)", [consultation_id, tokens]).fetchall()
+        duplicate_receipts = connection.execute(
+            "SELECT count(*) FROM (SELECT receipt_number FROM consultations_opinion GROUP BY receipt_number "
+            "HAVING count(*) > 1) d").fetchone()[0]
+        outbox = connection.execute("SELECT count(*) FROM search_indexoutbox WHERE done_at IS NULL").fetchone()[0]
+    after = opinion_count(db_url, consultation_id)
+    by_token = {}
+    for token, receipt in stored:
+        by_token.setdefault(token, []).append(receipt)
+    missing = [t for t in accepted if t not in by_token]
+    stored_twice = [t for t, receipts in by_token.items() if len(receipts) > 1]
+    wrong_receipt = [t for t, r in accepted.items() if t in by_token and by_token[t] != [r]]
+    stored_but_refused = [t for t in refused if t in by_token]
+    receipts_shown = list(accepted.values())
+    result = {
+        "submissions_sent": len(entries), "accepted": len(accepted), "refused": len(refused),
+        "stored": len(stored), "missing": len(missing), "stored_twice": len(stored_twice),
+        "wrong_receipt": len(wrong_receipt), "stored_but_refused": len(stored_but_refused),
+        "receipts_unique": len(set(receipts_shown)) == len(receipts_shown) and duplicate_receipts == 0,
+        "count_before": before, "count_after": after, "count_delta": after - before, "outbox_pending": outbox,
+    }
+    result["nothing_lost"] = (not missing and not stored_twice and not wrong_receipt and result["receipts_unique"]
+                              and result["count_delta"] == len(accepted) + len(stored_but_refused))
+    return result
+
+
+def wait_drained(db_url, timeout=120):
+    """The worker catches up after the load: the search outbox and the task queue empty."""
+    started = time.monotonic()
+    with connect(db_url) as connection:
+        while time.monotonic() - started < timeout:
+            outbox = connection.execute("SELECT count(*) FROM search_indexoutbox WHERE done_at IS NULL").fetchone()[0]
+            tasks = connection.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+            ).fetchone()[0]
+            if outbox == 0 and tasks == 0:
+                return round(time.monotonic() - started, 1)
+            time.sleep(1)
+    return None
+
+
+# --- 4. output ---------------------------------------------------------------------------------------
+
+
+def goals_of(result):
+    stats = result["actions"]
+    submit = stats.get("提交意见 POST", {})
+    searches = [stats[n] for n in ("热线检索页面", "热线检索 API") if n in stats]
+    total_failures = stats.get("Aggregated", {}).get("failures", 0)
+    checks = result["count"]
+    return [
+        ("意见提交吞吐 opinions/s", f"≥ {GOALS['submit_rps']}", f"{submit.get('rps', 0):.1f}",
+         submit.get("rps", 0) >= GOALS["submit_rps"]),
+        ("意见提交 p95", f"< {GOALS['submit_p95_ms']} ms", f"{submit.get('p95_ms', 0):.0f} ms",
+         bool(submit) and submit["p95_ms"] < GOALS["submit_p95_ms"]),
+        ("热线检索 p95（页面与 API）", f"< {GOALS['search_p95_ms']} ms",
+         " / ".join(f"{s['p95_ms']:.0f} ms" for s in searches) or "—",
+         bool(searches) and all(s["p95_ms"] < GOALS["search_p95_ms"] for s in searches)),
+        ("错误 errors", "0", str(total_failures), total_failures == 0),
+        ("丢失/重复 lost or doubled", "0",
+         f"缺 {checks['missing']} · 重 {checks['stored_twice']} · 回执错 {checks['wrong_receipt']}", checks["nothing_lost"]),
+    ]
+
+
+def width(text):
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def table(header, rows):
+    sizes = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate([header, *rows]):
+        lines.append("  ".join(str(c) + " " * (sizes[i] - width(c)) for i, c in enumerate(row)))
+        if n == 0:
+            lines.append("  ".join("-" * s for s in sizes))
+    return "\n".join(lines)
+
+
+def print_report(result):
+    print()
+    print(f"混合负载测试 · {result['started']} · git {result['git'][:10]} · {result['machine']} · "
+          f"gunicorn {result['workers']} workers · {result['duration_s']} s")
+    rows = []
+    for name, (label, _kind) in ACTIONS.items():
+        s = result["actions"].get(name)
+        if s:
+            rows.append([label, s["requests"], f"{s['rps']:.1f}", s["failures"], f"{s['p50_ms']:.0f}",
+                         f"{s['p95_ms']:.0f}", f"{s['p99_ms']:.0f}", f"{s['max_ms']:.0f}"])
+    s = result["actions"].get("Aggregated")
+    if s:
+        rows.append(["合计 all", s["requests"], f"{s['rps']:.1f}", s["failures"], f"{s['p50_ms']:.0f}",
+                     f"{s['p95_ms']:.0f}", f"{s['p99_ms']:.0f}", f"{s['max_ms']:.0f}"])
+    print(table(["动作 action", "请求", "req/s", "失败", "p50 ms", "p95 ms", "p99 ms", "max ms"], rows))
+    c = result["count"]
+    print(f"\n核对：发出 {c['submissions_sent']} · 收到回执 {c['accepted']} · 被拒 {c['refused']} · 入库 {c['stored']} · "
+          f"缺失 {c['missing']} · 重复 {c['stored_twice']} · 回执不符 {c['wrong_receipt']} · 被拒却入库 "
+          f"{c['stored_but_refused']} · 回执唯一 {'是' if c['receipts_unique'] else '否'} · 征集意见数 "
+          f"{c['count_before']} → {c['count_after']}（+{c['count_delta']}）")
+    drained = result.get("drained_after_s")
+    print(f"任务队列与检索 outbox 在负载结束后 {drained} 秒内清空" if drained is not None
+          else "!! 任务队列或检索 outbox 在 120 秒内未清空")
+    if result["failures"]:
+        print("\n失败 failures:")
+        for f in result["failures"][:10]:
+            print(f"  {f['count']} × {f['name']}: {f['error']}")
+    print()
+    print(table(["目标 goal", "要求", "本次", "结论"],
+                [[g, want, got, "达标" if ok else "未达标"] for g, want, got, ok in goals_of(result)]))
+    print(f"\n负载均值（1 分钟）{result['loadavg_mean']:.1f}；结果：{result['path']}")
+
+
+def compare_with_baseline(result, path):
+    baseline = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = []
+    for name, (label, _kind) in [*ACTIONS.items(), ("Aggregated", ("合计 all", ""))]:
+        before, now = baseline["actions"].get(name), result["actions"].get(name)
+        if not (before and now):
+            continue
+        ratio = now["p95_ms"] / before["p95_ms"] if before["p95_ms"] else float("nan")
+        rows.append([label, f"{before['rps']:.1f} → {now['rps']:.1f}", f"{before['p50_ms']:.0f} → {now['p50_ms']:.0f}",
+                     f"{before['p95_ms']:.0f} → {now['p95_ms']:.0f}", f"×{ratio:.2f}"])
+    print(f"\n对比基线 {path}（git {baseline['git'][:10]}，{baseline['started']}）：")
+    print(table(["动作 action", "req/s", "p50 ms", "p95 ms", "p95 本次÷基线"], rows))
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=60, help="seconds of measured load (default 60)")
+    parser.add_argument("--ramp", type=int, default=10,
+                        help="seconds to start every user, before the statistics are reset (default 10)")
+    parser.add_argument("--submit-rate", type=float, default=220, help="opinions/s offered (default 220)")
+    parser.add_argument("--residents", type=int, default=80, help="concurrent residents (default 80)")
+    parser.add_argument("--search-rate", type=float, default=20, help="searches/s offered (default 20)")
+    parser.add_argument("--operators", type=int, default=20, help="logged-in operators (default 20)")
+    parser.add_argument("--read-rate", type=float, default=20, help="public page views/s (default 20)")
+    parser.add_argument("--readers", type=int, default=10, help="concurrent readers (default 10)")
+    parser.add_argument("--url", help="an already running stack (e.g. make run-prod's http://127.0.0.1:8001)")
+    parser.add_argument("--db", default="zcjd_load", help="the stack's PostgreSQL database (default zcjd_load)")
+    parser.add_argument("--fresh-db", action="store_true", help="drop the database first")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    parser.add_argument("--operator-username", default="hotline", help="a hotline operator (load_demo's)")
+    parser.add_argument("--operator-password", default=os.environ.get("LOAD_OPERATOR_PASSWORD", "demo-pass-2026"),
+                        help="that operator's password (load_demo's)")
+    parser.add_argument("--operator-sessions", type=int, default=4,
+                        help="logins made before the load, shared by the operators (default 4)")
+    parser.add_argument("--baseline", help="an earlier results JSON to compare with")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = datetime.datetime.now(datetime.UTC)
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    LOAD_DIR.mkdir(parents=True, exist_ok=True)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stack = None
+    db_url = database_url(args.db)
+    try:
+        if args.url:
+            base = args.url.rstrip("/")
+            db_url = os.environ.get("LOAD_DATABASE_URL", database_url("zcjd_prod"))
+        else:
+            if args.fresh_db:
+                say(f"删除数据库 {args.db}")
+                drop_database(args.db)
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            say(f"启动生产栈（deploy/run-prod-local.sh，数据库 {args.db}，{base}），日志 {LOAD_DIR / 'stack.log'}")
+            stack = start_stack(args, port)
+        wait_ready(base, stack, timeout=300)
+        consultation_id, consultation_path, reads = site_paths(db_url)
+        before = opinion_count(db_url, consultation_id)
+        say(f"就绪：征集页面 {consultation_path}（已有意见 {before} 条），公开页面 {', '.join(reads)}")
+        sessions = operator_sessions(base, args.operator_username, args.operator_password, args.operator_sessions)
+        receipts = LOAD_DIR / f"receipts-{stamp}.jsonl"
+        prefix = LOAD_DIR / f"locust-{stamp}"
+        run = run_locust(args, base, consultation_path, reads, receipts, prefix, sessions)
+        actions, failures = read_stats(prefix)
+        say("负载结束，等待任务队列与检索 outbox 清空…")
+        drained = wait_drained(db_url)
+        count = verify(db_url, consultation_id, before, receipts)
+    finally:
+        stop_stack(stack)
+    result = {
+        "started": started.isoformat(timespec="seconds"), "git": git_commit(), "duration_s": args.duration,
+        "machine": f"{platform.node()} ×{os.cpu_count()}", "python": platform.python_version(),
+        "workers": args.workers or "default", "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,
+                                                          "read_rate": args.read_rate, "residents": args.residents,
+                                                          "operators": args.operators, "readers": args.readers},
+        "actions": actions, "failures": failures, "count": count, "drained_after_s": drained,
+        "loadavg_mean": statistics.mean(run["loadavg_samples"]) if run["loadavg_samples"] else 0.0,
+        "path": str(RESULTS_DIR / f"load-{stamp}.json"),
+    }
+    Path(result["path"]).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print_report(result)
+    if args.baseline:
+        compare_with_baseline(result, args.baseline)
+    if args.check and not all(ok for *_, ok in goals_of(result)):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
