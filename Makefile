@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST_BINDS := --bind 127.0.0.1:8000 $(shell $(PYTHON) -c "import socket;s=socket.socket(socket.AF_INET6);s.bind(('::1',0));print('--bind [::1]:8000')" 2>/dev/null)
 
-.PHONY: setup migrate demo run run-prod test test-sqlite test-postgres lint browsers bench bench-search clean
+.PHONY: setup migrate demo run run-prod test test-sqlite test-postgres test-faults test-security fuzz load lint browsers bench bench-search clean
 
 $(STAMP): requirements.txt
 	@echo "==> 创建虚拟环境并安装依赖（$(PYTHON)）"
@@ -54,17 +54,34 @@ lint: setup
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The slow fault tests (gunicorn, db_worker, a private PostgreSQL cluster and Redis) run in test-faults.
 test-sqlite: setup browsers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not faults"
 
 # The same suite (browser journeys aside) on PostgreSQL when one answers; otherwise say why not.
 test-postgres: setup
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "==> 在 PostgreSQL 上运行测试（$(PG_TEST_URL)）"; \
-	  DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser" -p no:cacheprovider; \
+	  DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser and not faults" -p no:cacheprovider; \
 	else echo "!! 跳过 PostgreSQL 测试：$(PG_TEST_URL) 无法连接（设置 PG_TEST_URL 指向可用的数据库）"; fi
 
 test: lint test-sqlite test-postgres
+
+# Issue 5's production proof, beyond what `make test` runs (docs/faults.md, docs/access-control.md):
+# every fault test, the access matrix and the fuzz tests with many more examples, the load test.
+test-faults: setup
+	$(BIN)/python -m pytest -m faults tests/faults -p no:cacheprovider
+
+test-security: setup
+	$(BIN)/python -m pytest tests/security -p no:cacheprovider
+
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest tests/security/test_fuzz_inputs.py -p no:cacheprovider
+
+# A mixed load (opinions, hotline searches, page views) on the production stack: benchmarks/load_test.py.
+load: setup
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/load_test.py $(LOAD_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/page_render.py
