@@ -152,4 +152,4 @@ def test_search_storage_gone_on_the_running_stack(stack_factory):
     assert "索引与数据库一致" in check.stdout
     status, ready = stack.ready()
     assert status == 200 and ready["status"] == "ready"
-    print(f"index caught up {caught_up:.1f} s after the storage came back")
+    print(f"FAULT-TIMING search: index caught up {caught_up:.1f} s after the storage came back")

@@ -2,6 +2,7 @@
 (django_tasks_db), /readyz shows the lag, and when a worker runs they all complete, exactly once.
 """
 import datetime
+import time
 from urllib.parse import quote
 
 import pytest
@@ -136,10 +137,13 @@ def test_worker_stopped_on_the_running_stack(stack_factory):
     assert stack.emails() == []
     assert indexed_answer(stack, question) != new_answer
 
+    waited = time.monotonic()
     stack.start_worker()
     wait_until(lambda: stack.sql("SELECT count(*) FROM consultations_resultnotification WHERE status = 'sent'")
                == [(len(expected),)] and not stack.sql("SELECT 1 FROM search_indexoutbox WHERE done_at IS NULL"),
                30, what="the worker to send the e-mails and apply the index change")
+    print(f"FAULT-TIMING worker: {len(expected)} e-mails and the index change done "
+          f"{time.monotonic() - waited:.1f} s after db_worker was started")
     stack.stop_worker()
     sent = stack.emails()
     assert sorted(m["To"] for m in sent) == sorted(expected)   # each address once
