@@ -46,19 +46,12 @@ WEAK = {
     "like-the-username": (USERNAME, "密码跟 用户名 太相似了。"),
     "like-the-email": ("zhangwei@example.gov", "密码跟 电子邮件地址 太相似了。"),
 }
-# Django 5.2 changed the message's msgid (“at least %d character”) and its zh_Hans catalogue still has
-# the old one (“%(min_length)d”), so this one refusal reads in English. Fixing it needs a validator
-# subclass with a Chinese message (or a LOCALE_PATHS catalogue) in AUTH_PASSWORD_VALIDATORS.
-ENGLISH_TOO_SHORT = pytest.mark.xfail(strict=True, reason=(
-    "MinimumLengthValidator's message is untranslated in Django 5.2's zh_Hans catalogue: "
-    "“This password is too short. It must contain at least 10 characters.”"))
-
-
+# Django 5.2's zh_Hans catalogue lacks MinimumLengthValidator's new message: cms.passwords says it in Chinese.
 def weak_cases():
-    return [pytest.param(case, marks=[ENGLISH_TOO_SHORT] if case == "too-short" else []) for case in WEAK]
+    return list(WEAK)
 
 
-TRANSLATED = {case: value for case, value in WEAK.items() if case != "too-short"}
+TRANSLATED = dict(WEAK)
 
 
 def assert_chinese_refusal(response, message):
@@ -76,7 +69,7 @@ def person(users):
 
 
 def test_a_too_short_password_is_refused_everywhere(client, users, person):
-    """Whatever the language of the message (ENGLISH_TOO_SHORT), 9 characters are never accepted."""
+    """9 characters are never accepted, whatever the message says."""
     short = "Ab3-xyz.9"
     client.force_login(users["admin"])
     assert client.post(reverse("wagtailusers_users:add"), user_form(username="lisi", password=short)).status_code == 200
@@ -85,7 +78,7 @@ def test_a_too_short_password_is_refused_everywhere(client, users, person):
     person.groups.add(*User.objects.get(username="rsj_editor").groups.all())
     client.force_login(person)
     response = change_own_password(client, OLD, short)
-    assert response.status_code == 200 and "too short" in response.content.decode()
+    assert response.status_code == 200 and "密码长度太短" in response.content.decode()
     answers = iter([short] * 6)
     with mock.patch("getpass.getpass", lambda prompt="": next(answers)), pytest.raises(CommandError):
         call_command("changepassword", USERNAME, stdout=io.StringIO(), stderr=io.StringIO())
@@ -274,18 +267,17 @@ def test_createsuperuser_asks_again_after_a_weak_password(db):
     assert user.is_superuser and user.check_password(STRONG)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Django's createsuperuser --noinput takes DJANGO_SUPERUSER_PASSWORD without running the validators "
-    "(by design); docs/deploy.md uses the interactive command, so only a script that sets the variable "
-    "can create a superuser with a weak password. A fix needs a createsuperuser override in cms/management."))
 def test_createsuperuser_without_prompts_refuses_a_weak_password(db, monkeypatch):
+    # Django's own command takes DJANGO_SUPERUSER_PASSWORD unchecked; cms/management/commands/createsuperuser.py does not.
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "qwertyuiop")
-    try:
+    with pytest.raises(CommandError, match="这个密码太常见了"):
         call_command("createsuperuser", interactive=False, username="yunwei", email="yunwei@example.gov.cn",
                      stdout=io.StringIO(), stderr=io.StringIO())
-    except CommandError:
-        pass
     assert not User.objects.filter(username="yunwei").exists()
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", STRONG)
+    call_command("createsuperuser", interactive=False, username="yunwei", email="yunwei@example.gov.cn",
+                 stdout=io.StringIO(), stderr=io.StringIO())
+    assert User.objects.get(username="yunwei").check_password(STRONG)
 
 
 # --- production: the hash and the session ---------------------------------------------------------------------
@@ -311,7 +303,7 @@ def test_production_hashes_passwords_with_a_slow_salted_hash():
     assert not {h.rsplit(".", 1)[1] for h in hashers} & weak  # nor accepted for old hashes
     algorithm, iterations, salt, _ = sample.split("$")
     assert algorithm == "pbkdf2_sha256" and int(iterations) >= 1_000_000 and len(salt) >= 16
-    assert validators == ["UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+    assert validators == ["UserAttributeSimilarityValidator", "ChineseMinimumLengthValidator", "CommonPasswordValidator",
                           "NumericPasswordValidator"]
 
 
