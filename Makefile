@@ -76,7 +76,7 @@ test-security: setup
 	$(BIN)/python -m pytest tests/security -p no:cacheprovider
 
 fuzz: setup
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest tests/security/test_fuzz_inputs.py -p no:cacheprovider
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} FUZZ_RANDOM=$${FUZZ_RANDOM:-1} $(BIN)/python -m pytest tests/security/test_fuzz_inputs.py -p no:cacheprovider
 
 # A mixed load (opinions, hotline searches, page views) on the production stack: benchmarks/load_test.py.
 load: setup

@@ -36,6 +36,7 @@ BUGS FOUND AND FIXED:
 """
 import html.parser
 import json
+import os
 import re
 import unicodedata
 import uuid
@@ -58,12 +59,16 @@ POSTGRES = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 SCHEMA = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 API_PARAMETERS = SCHEMA["paths"]["/api/qa/search"]["get"]["parameters"]
 
+# `make test` runs 60 examples per property (about a minute); `make fuzz` runs FUZZ_EXAMPLES (1000 by
+# default) with fresh random inputs each time (FUZZ_RANDOM=1; a failure prints its reproduction blob).
+SCALE = max(1, int(os.environ.get("FUZZ_EXAMPLES", 60))) / 60
+RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 FUZZ = hypothesis_settings(
-    max_examples=60, deadline=None, derandomize=True, database=None, print_blob=False,
+    max_examples=int(60 * SCALE), deadline=None, derandomize=not RANDOM, database=None, print_blob=RANDOM,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
                            HealthCheck.filter_too_much],
 )
-FEW = hypothesis_settings(FUZZ, max_examples=25)
+FEW = hypothesis_settings(FUZZ, max_examples=int(25 * SCALE))
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TAG_MARKUP = re.compile(r"<[A-Za-z!/?]")  # what an HTML parser takes for the start of a tag
@@ -485,7 +490,7 @@ def raw_query(draw):
 def test_raw_bytes_in_query_strings(operator_client, hostile_site):
     client = operator_client  # logged in as the operator: /hotline/ too; the public pages do not care
 
-    @hypothesis_settings(FUZZ, max_examples=100)
+    @hypothesis_settings(FUZZ, max_examples=int(100 * SCALE))
     @given(request=raw_query())
     @example(request=("/api/qa/search", b"q=%FF%FE&limit=%00"))
     @example(request=("/zhengce/", b"department=%00&page=%ED%A0%80"))
@@ -799,7 +804,7 @@ def test_opinion_post_every_field(client, hostile_site):
     short_answer_field = next(f"q_{block_id}" for block_id, kind, _ in page.questions() if kind == "text")
     outcomes, tokens = {}, []
 
-    @hypothesis_settings(FUZZ, max_examples=100)
+    @hypothesis_settings(FUZZ, max_examples=int(100 * SCALE))
     @given(post=opinion_post(page))
     def run(post):
         fresh_example()
@@ -856,7 +861,7 @@ def test_raw_bytes_and_oversized_form_bodies(operator_client, hostile_site):
     client = operator_client
     targets = [hostile_site["open"].url, "/zhengqiu/chaxun/", "/hotline/gap/", "/wenda/feedback/"]
 
-    @hypothesis_settings(FUZZ, max_examples=50)
+    @hypothesis_settings(FUZZ, max_examples=int(50 * SCALE))
     @given(target=st.sampled_from(targets), body=raw_body())
     def run(target, body):
         fresh_example()
