@@ -141,7 +141,14 @@ class Stack:
             pass
 
     def logs(self):
-        return f"--- gunicorn ---\n{self.web.log()[-4000:]}\n--- db_worker ---\n{self.worker.log()[-4000:]}"
+        """Every warning and error of both processes, then the end of each log."""
+        parts = []
+        for process in (self.web, self.worker):
+            text = process.log()
+            notable = [line for line in text.splitlines() if " WARNING " in line or " ERROR " in line]
+            parts.append(f"--- {process.name}: warnings and errors ---\n" + "\n".join(notable[:60]))
+            parts.append(f"--- {process.name}: last lines ---\n{text[-3000:]}")
+        return "\n".join(parts)
 
     # --- observing ---------------------------------------------------------------------------------
     def browser(self, **kwargs):
