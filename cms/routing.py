@@ -82,12 +82,34 @@ def is_restricted(page):
     The tree paths of restricted pages are kept per generation; a restriction added or removed
     starts a new one (above). Wagtail's PageQuerySet.public() reads the same table every time.
     """
-    current, paths = _current(RESTRICTED_KEY)
-    if paths is None:
-        paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
-        if current is not None:
-            cache.set(RESTRICTED_KEY, (current, paths), ROUTE_SECONDS)
+    _any, paths, _aliases = _restrictions()
     return any(page.path.startswith(path) for path in paths)
+
+
+def _restrictions():
+    """(any restriction at all, the restricted pages' tree paths, whether the tree has aliases)."""
+    current, found = _current(RESTRICTED_KEY)
+    if found is None:
+        paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
+        found = (bool(paths), paths, Page.objects.filter(alias_of__isnull=False).exists())
+        if current is not None:
+            cache.set(RESTRICTED_KEY, (current, found), ROUTE_SECONDS)
+    return found
+
+
+class RememberedRestrictionsMixin:
+    """Page.get_view_restrictions() without its two queries when no restriction covers the page.
+
+    Wagtail asks before serving every page (its before_serve_page hook). An alias takes its
+    source's restrictions, which tree paths cannot tell, so with any alias in the tree Wagtail's
+    own method answers.
+    """
+
+    def get_view_restrictions(self):
+        _any, paths, aliases = _restrictions()
+        if not aliases and not any(self.path.startswith(path) for path in paths):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
 
 def _url_path(root, path_components):

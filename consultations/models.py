@@ -15,6 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import PolicyBodyBlock
+from cms.routing import RememberedRestrictionsMixin
 
 from .blocks import QuestionnaireBlock
 from .storage import private_storage
@@ -76,7 +77,7 @@ class ConsultationIndexPage(RoutablePageMixin, Page):
         return lookup(request, self)
 
 
-class ConsultationPage(Page):
+class ConsultationPage(RememberedRestrictionsMixin, Page):
     """A draft decision out for public comment, in its drafting department's folder."""
     route_select_related = ("drafting_department",)  # cms/routing.py: the remembered page, fetched typed
 

@@ -9,6 +9,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.models.gate import PublicationGateMixin
+from cms.routing import RememberedRestrictionsMixin
 
 from .blocks import InterpretationBodyBlock
 from .panels import QualityFindingsPanel
@@ -44,7 +45,7 @@ def _element_fields():
     return fields
 
 
-class InterpretationPage(PublicationGateMixin, Page):
+class InterpretationPage(RememberedRestrictionsMixin, PublicationGateMixin, Page):
     """One interpretation of one policy; lives under the policy page and nowhere else."""
 
     kind = models.CharField("解读形式", max_length=10, choices=InterpretationKind.choices,

@@ -15,6 +15,7 @@ from wagtail.search import index
 
 from cms.blocks import PolicyBodyBlock
 from cms.doc_numbers import normalize_doc_number, validate_doc_number
+from cms.routing import RememberedRestrictionsMixin
 
 from .gate import PublicationGateMixin
 
@@ -112,7 +113,7 @@ class PolicyTopic(TaggedItemBase):
         verbose_name = "政策主题"
 
 
-class PolicyDocumentPage(PublicationGateMixin, Page):
+class PolicyDocumentPage(RememberedRestrictionsMixin, PublicationGateMixin, Page):
     """A policy document, the interpretations under it, and its place in the 立改废 chain."""
     route_select_related = ("drafting_department",)  # cms/routing.py: the remembered page, fetched typed
 

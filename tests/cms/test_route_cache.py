@@ -118,3 +118,24 @@ def test_probes_do_not_look_up_the_site(client, site_tree, settings):
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/healthz").status_code == 200
     assert not captured.captured_queries
+
+
+def test_view_restrictions_are_known_without_a_query_and_still_enforced(client, policy):
+    page = PolicyDocumentPage.objects.get(pk=policy.pk)
+    page.get_view_restrictions()  # fills the cache
+    with CaptureQueriesContext(connection) as captured:
+        assert list(page.get_view_restrictions()) == []
+    assert not captured.captured_queries
+    folder = page.get_parent()
+    restriction = PageViewRestriction.objects.create(page=folder, restriction_type=PageViewRestriction.LOGIN)
+    assert list(PolicyDocumentPage.objects.get(pk=policy.pk).get_view_restrictions()) == [restriction]
+    response = client.get(policy.url)
+    assert response.status_code == 302 and "/login" in response["Location"]  # a restricted ancestor applies
+
+
+def test_with_an_alias_in_the_tree_wagtail_decides(client, policy, users):
+    source = policy.get_children().get().specific  # the interpretation
+    PageViewRestriction.objects.create(page=source, restriction_type=PageViewRestriction.LOGIN)
+    alias = source.create_alias(update_slug=f"{source.slug}-alias", user=users["admin"])
+    # The alias's own path has no restriction; its source's does, and Wagtail's method finds it.
+    assert [r.page_id for r in alias.specific.get_view_restrictions()] == [source.pk]
