@@ -23,7 +23,8 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "routes:generation"
-RESTRICTED_KEY = "routes:restricted"
+# The value's shape is part of the key: web processes of two releases share the cache during a deploy.
+RESTRICTED_KEY = "routes:restricted:v2"
 ROUTE_SECONDS = 3600
 
 
@@ -89,7 +90,7 @@ def is_restricted(page):
 def _restrictions():
     """(any restriction at all, the restricted pages' tree paths, whether the tree has aliases)."""
     current, found = _current(RESTRICTED_KEY)
-    if found is None:
+    if not (isinstance(found, tuple) and len(found) == 3):
         paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
         found = (bool(paths), paths, Page.objects.filter(alias_of__isnull=False).exists())
         if current is not None:
@@ -130,6 +131,8 @@ def remembered_page(root, path_components):
     current, found = _current(_key(root, path_components))
     if current is None or not found:  # no cache at all, or not routed in this generation
         return None, current
+    if not (isinstance(found, tuple) and len(found) == 2):
+        return None, current  # written by another release
     label, pk = found
     try:
         model = apps.get_model(label)

@@ -139,3 +139,15 @@ def test_with_an_alias_in_the_tree_wagtail_decides(client, policy, users):
     alias = source.create_alias(update_slug=f"{source.slug}-alias", user=users["admin"])
     # The alias's own path has no restriction; its source's does, and Wagtail's method finds it.
     assert [r.page_id for r in alias.specific.get_view_restrictions()] == [source.pk]
+
+
+def test_values_of_another_release_in_the_shared_cache_are_ignored(client, policy):
+    """During a deploy, old and new web processes share the cache: a value of another shape is absent."""
+    from django.core.cache import cache
+
+    current = routing.generation()
+    cache.set(routing.RESTRICTED_KEY, (current, []), 60)  # an older shape
+    page = PolicyDocumentPage.objects.get(pk=policy.pk)
+    assert list(page.get_view_restrictions()) == [] and not routing.is_restricted(page)
+    cache.set(routing._key(page.get_site().root_page.specific, ["zhengce", "rsj", "wending"]), (current, "x"), 60)
+    assert client.get(policy.url).status_code == 200
