@@ -42,6 +42,7 @@ import argparse
 import csv
 import datetime
 import json
+import math
 import os
 import platform
 import shutil
@@ -407,6 +408,37 @@ def print_report(result):
     print(f"\n负载均值（1 分钟）{result['loadavg_mean']:.1f}；结果：{result['path']}")
 
 
+def write_charts(result, baseline=None):
+    """An HTML page with the figures as charts (cms/charts.py: SVG, no script, no CDN) beside the JSON."""
+    sys.path.insert(0, str(REPO))
+    from cms.charts import bar_chart_svg
+
+    def rows(source, key):
+        return [{"label": label, key: source["actions"][name][key]}
+                for name, (label, _kind) in ACTIONS.items() if name in source["actions"]]
+
+    sections = []
+    for key, title, unit in (("p95_ms", "p95 延迟（毫秒）", "ms"), ("rps", "吞吐（次/秒）", "次/秒")):
+        runs = [("本次", result)] + ([("基线", baseline)] if baseline else [])
+        for tag, source in runs:
+            data = rows(source, key)
+            step = 50 if key == "p95_ms" else 10  # round scale ends make readable grid lines
+            top = max(step, math.ceil(max([r[key] for r in data] + [1]) / step) * step)
+            caption = f"{title} · {tag} {source['started']}"
+            sections.append((caption, bar_chart_svg(
+                data, title=f"{title} · {tag} {source['started']}", id_prefix=f"{key}-{tag}", max_value=top,
+                value_key=key, value_text=lambda r, k=key, u=unit: f"{r[k]:.0f} {u}",
+                row_desc=lambda r, k=key, u=unit: f"{r['label']} {r[k]:.0f} {u}",
+                desc=f"目标：意见提交 ≥ {GOALS['submit_rps']} 次/秒且 p95 < {GOALS['submit_p95_ms']} ms，检索 p95 < {GOALS['search_p95_ms']} ms")))
+    page = ("<!DOCTYPE html><html lang=\"zh-Hans\"><meta charset=\"utf-8\"><title>混合负载测试 "
+            f"{result['started']}</title><body><h1>混合负载测试 {result['started']}</h1>"
+            + "".join(f"<figure><figcaption>{caption}</figcaption>{svg}</figure>" for caption, svg in sections)
+            + "</body></html>")
+    path = Path(result["path"]).with_suffix(".html")
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
 def compare_with_baseline(result, path):
     baseline = json.loads(Path(path).read_text(encoding="utf-8"))
     rows = []
@@ -502,8 +534,10 @@ def main(argv=None):
     }
     Path(result["path"]).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print_report(result)
+    baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8")) if args.baseline else None
     if args.baseline:
         compare_with_baseline(result, args.baseline)
+    print(f"图表：{write_charts(result, baseline)}")
     if args.check and not all(ok for *_, ok in goals_of(result)):
         return 1
     return 0
