@@ -113,7 +113,7 @@ def start_stack(args, port):
            "PROD_REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"zcjd-load-{args.db}",
            "SEARCH_EMBEDDED_DIR": str(LOAD_DIR / "search"), "MEDIA_ROOT": str(LOAD_DIR / "media"),
            "PRIVATE_MEDIA_ROOT": str(LOAD_DIR / "private"), "TRUST_X_FORWARDED_FOR": "1",
-           "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "info"}
+           "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "INFO"}
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     for key in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):

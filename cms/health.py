@@ -79,10 +79,12 @@ def healthz(request):
 def readyz(request):
     checks = {"database": _timed(_database), "cache": _timed(_cache), "search": _timed(_search),
               "worker": _timed(_worker)}
-    # The site serves without search (a clear message) and with a lagging worker (updates wait):
-    # only the database and the cache make it unready.
-    ready = checks["database"]["ok"] and checks["cache"]["ok"]
-    degraded = not checks["search"]["ok"] or not checks["worker"]["ok"] or (
+    # The site serves without search (a clear message), with a lagging worker (updates wait) and
+    # without Redis (cms/cache.py serves uncached, sessions from the database): only the database
+    # makes it unready. A 503 for a Redis outage would take every web machine out of the load
+    # balancer at once, for a dependency they can all do without.
+    ready = checks["database"]["ok"]
+    degraded = not checks["cache"]["ok"] or not checks["search"]["ok"] or not checks["worker"]["ok"] or (
         checks["worker"]["ok"] and checks["worker"]["detail"]["lagging"])
     status = "ready" if ready and not degraded else ("degraded" if ready else "unavailable")
     return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503,
