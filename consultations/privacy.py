@@ -21,10 +21,11 @@ def clean_text(value):
     text = bleach.clean(str(value or ""), tags=set(), attributes={}, strip=True, strip_comments=True)
     # bleach escapes &<> for HTML output; we store plain text and escape on output instead.
     text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    # Unescaping can rebuild markup bleach removed (&lt;script&gt;): store such a "<" as full-width ＜.
-    text = _TAG_START.sub("＜", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    # Unescaping can rebuild markup bleach removed (&lt;script&gt;), and so can dropping a control
+    # character ("<\x7f?" → "<?", found by make fuzz): store such a "<" as full-width ＜, last.
+    return _TAG_START.sub("＜", text).strip()
 
 
 def mask_personal_data(text):

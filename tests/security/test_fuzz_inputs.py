@@ -922,6 +922,8 @@ def test_stored_opinion_text_has_no_tag_markup(client, hostile_site):  # KNOWN B
     @example(markup="<<script>script>window.__pwned=1<</script>/script>")
     @example(markup="&lt;script&gt;window.__pwned=1&lt;/script&gt;")
     @example(markup="&amp;lt;img src=x onerror=window.__pwned=1&amp;gt;")
+    @example(markup="<\x7f?")  # found by make fuzz (random): dropping the DEL left "<?"
+    @example(markup="<\x00script>")
     def run(markup):
         fresh_example()
         _, opinion = post_opinion(client, page, "建议扩大补贴范围，谢谢。" + markup)
