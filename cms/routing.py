@@ -24,7 +24,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "routes:generation"
 # The value's shape is part of the key: web processes of two releases share the cache during a deploy.
-RESTRICTED_KEY = "routes:restricted:v2"
+RESTRICTED_KEY = "routes:restricted:v3"
 ROUTE_SECONDS = 3600
 
 
@@ -83,16 +83,16 @@ def is_restricted(page):
     The tree paths of restricted pages are kept per generation; a restriction added or removed
     starts a new one (above). Wagtail's PageQuerySet.public() reads the same table every time.
     """
-    _any, paths, _aliases = _restrictions()
+    paths, _aliases = _restrictions()
     return any(page.path.startswith(path) for path in paths)
 
 
 def _restrictions():
-    """(any restriction at all, the restricted pages' tree paths, whether the tree has aliases)."""
+    """(the restricted pages' tree paths, whether the tree has aliases)."""
     current, found = _current(RESTRICTED_KEY)
-    if not (isinstance(found, tuple) and len(found) == 3):
+    if not (isinstance(found, tuple) and len(found) == 2):
         paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
-        found = (bool(paths), paths, Page.objects.filter(alias_of__isnull=False).exists())
+        found = (paths, Page.objects.filter(alias_of__isnull=False).exists())
         if current is not None:
             cache.set(RESTRICTED_KEY, (current, found), ROUTE_SECONDS)
     return found
@@ -107,7 +107,7 @@ class RememberedRestrictionsMixin:
     """
 
     def get_view_restrictions(self):
-        _any, paths, aliases = _restrictions()
+        paths, aliases = _restrictions()
         if not aliases and not any(self.path.startswith(path) for path in paths):
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
