@@ -474,7 +474,8 @@ def parse_args(argv=None):
     parser.add_argument("--read-rate", type=float, default=20, help="public page views/s (default 20)")
     parser.add_argument("--readers", type=int, default=10, help="concurrent readers (default 10)")
     parser.add_argument("--url", help="an already running stack (e.g. make run-prod's http://127.0.0.1:8001)")
-    parser.add_argument("--db", default="zcjd_load", help="the stack's PostgreSQL database (default zcjd_load)")
+    parser.add_argument("--db", help="the stack's PostgreSQL database (default zcjd_load; with --url, "
+                        "zcjd_prod, make run-prod's, or LOAD_DATABASE_URL)")
     parser.add_argument("--fresh-db", action="store_true", help="drop the database first")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
@@ -495,12 +496,13 @@ def main(argv=None):
     LOAD_DIR.mkdir(parents=True, exist_ok=True)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stack = None
-    db_url = database_url(args.db)
     try:
         if args.url:
             base = args.url.rstrip("/")
-            db_url = os.environ.get("LOAD_DATABASE_URL", database_url("zcjd_prod"))
+            db_url = os.environ.get("LOAD_DATABASE_URL") or database_url(args.db or "zcjd_prod")
         else:
+            args.db = args.db or "zcjd_load"
+            db_url = database_url(args.db)
             if args.fresh_db:
                 say(f"删除数据库 {args.db}")
                 drop_database(args.db)

@@ -3,17 +3,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from wagtail.views import serve as wagtail_serve
 
-from cms import routing
+from cms import response_cache, routing
 from cms.ratelimit import rate_limited
 
-from . import page_cache
 from .forms import LookupForm, OpinionForm
 from .models import ConsultationPage, ConsultationState, ModerationStatus, Opinion
 from .privacy import client_fingerprint
@@ -107,25 +107,34 @@ def consultation_context(page, request):
 def serve_consultation(page, request, default_serve, *args, **kwargs):
     if request.method != "POST":
         clause = request.GET.get("clause", "")
-        kwargs_form = {"clause": clause} if clause else {}
-        form = OpinionForm(page, **kwargs_form)
-        if page_cache.cacheable(request):
-            return _render_for_anonymous(page, request, form, clause)
+        form = OpinionForm(page, **({"clause": clause} if clause else {}))
+        if _shared_copy_allowed(page, request):
+            return _render_shared_copy(page, request, form)
         return _render(page, request, form)
     return submit(page, request)
 
 
-def _render_for_anonymous(page, request, form, clause):
-    """The same page as _render, from the shared cache with this visitor's tokens put in."""
+def _shared_copy_allowed(page, request):
+    if not response_cache.placeholders_wanted(request) or getattr(request, "is_preview", False):
+        return False
+    return not set(request.GET) - {"clause"} and not request.user.is_authenticated
+
+
+def _render_shared_copy(page, request, form):
+    """The page with placeholders for the two per-visitor tokens, for cms/response_cache.py to keep.
+
+    Every anonymous resident reading a hot consultation gets this copy with their own CSRF token
+    and a new form token (the opinion's idempotency key) put in. It is kept no later than the
+    next change of state (opening, closing), so the form is never offered after the deadline.
+    """
+    get_token(request)  # this visitor's CSRF cookie, set as for any form
+    form.fields["token"].initial = response_cache.fresh_token_placeholder()
+    response = _render(page, request, form, csrf_token=response_cache.csrf_placeholder()).render()
     now = timezone.now()
-    key = page_cache.page_key(page, page.state_at(now), page.accepts_opinions_at(now), clause)
-    form_token = form.fields["token"].initial
-    html = cache.get(key)
-    if html is None:
-        form.fields["token"].initial = page_cache.token_hole()
-        html = _render(page, request, form, csrf_token=page_cache.csrf_hole()).render().content.decode()
-        cache.set(key, html, page_cache.PAGE_SECONDS)
-    return HttpResponse(page_cache.fill_in(request, html, form_token))
+    for moment in (page.start_at, page.end_at):
+        if moment and moment > now:
+            response_cache.expire_at(response, moment)
+    return response_cache.mark_placeholders(response)
 
 
 def _render(page, request, form, status=200, **extra):

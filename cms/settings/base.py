@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' pages from the shared cache: a hit skips everything below (cms/response_cache.py).
+    "cms.response_cache.AnonymousResponseCacheMiddleware",
     "cms.sites.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -199,6 +201,10 @@ LOGIN_FAILURE_LIMITS = {"account": (5, 900), "client": (20, 900)}  # (failures, 
 SESSION_COOKIE_AGE = 8 * 3600  # a working day; staff log in again the next morning
 SESSION_COOKIE_SAMESITE = "Lax"
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+# Seconds an anonymous visitor's page is served from the shared cache; any page change renews it at
+# once (cms/response_cache.py). 0 turns the cache off.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", 60))
 
 # --- Public consultations (意见征集) ---
 CONSULTATION_FEEDBACK_DAYS = int(os.environ.get("CONSULTATION_FEEDBACK_DAYS", 30))

@@ -19,3 +19,6 @@ SEARCH_RELOAD_SECONDS = 0
 # Tests create and roll back sites all the time: look the site up on every request (the cache has
 # its own test, tests/cms/test_site_cache.py).
 SITE_CACHE_SECONDS = 0
+# Tests change content and read it back at once: anonymous pages are rendered every time, except in
+# the tests of that cache (tests/cms/test_response_cache.py, tests/consultations/test_hot_page.py).
+PUBLIC_PAGE_CACHE_SECONDS = 0

@@ -1,4 +1,4 @@
-"""A hot consultation: the page from the anonymous page cache (consultations/page_cache.py) and
+"""A hot consultation: the page from the anonymous page cache (cms/response_cache.py) and
 the form's own submission address (/zhengqiu/tijiao/<id>/). Every visitor still gets their own
 CSRF and form tokens, every opinion is stored once, and nothing stale or restricted leaks."""
 import re
@@ -10,13 +10,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
-from consultations import page_cache
+from cms import response_cache, routing
 from consultations.models import Opinion
 from tests.consultations.conftest import opinion_data
 
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ACTION = re.compile(r'<form method="post" enctype="multipart/form-data" action="([^"#]+)')
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    cache.clear()
 
 
 def visit(client, consultation, **params):
@@ -27,13 +33,15 @@ def visit(client, consultation, **params):
 
 def test_each_anonymous_visitor_gets_their_own_tokens_and_both_opinions_are_stored(consultation):
     residents = [Client(enforce_csrf_checks=True) for _ in range(2)]
-    pages = [visit(r, consultation) for r in residents]
-    assert cache.get(page_cache.page_key(consultation, "open", True, "")) is not None  # served from the cache
+    pages = [visit(residents[0], consultation)]
+    with CaptureQueriesContext(connection) as captured:
+        pages.append(visit(residents[1], consultation))
+    assert not captured.captured_queries  # served from the cache
     tokens = [TOKEN.search(p).group(1) for p in pages]
     csrf = [CSRF.search(p).group(1) for p in pages]
     assert tokens[0] != tokens[1] and len(tokens[0]) == 32 and csrf[0] != csrf[1]
     for page in pages:
-        assert page_cache.csrf_hole() not in page and page_cache.token_hole() not in page
+        assert response_cache.csrf_placeholder() not in page and response_cache.fresh_token_placeholder() not in page
     action = ACTION.search(pages[0]).group(1)
     assert action == f"/zhengqiu/tijiao/{consultation.pk}/"
     for resident, token, csrf_token in zip(residents, tokens, csrf, strict=True):
@@ -47,7 +55,7 @@ def test_a_forged_or_missing_csrf_token_is_refused(consultation):
     resident = Client(enforce_csrf_checks=True)
     page = visit(resident, consultation)
     data = opinion_data(Client(), consultation, token=TOKEN.search(page).group(1),
-                        csrfmiddlewaretoken=page_cache.csrf_hole())
+                        csrfmiddlewaretoken=response_cache.csrf_placeholder())
     assert resident.post(ACTION.search(page).group(1), data).status_code == 403
     assert not Opinion.objects.exists()
 
@@ -66,20 +74,28 @@ def test_clause_links_get_their_own_copy_with_the_clause_chosen(client, consulta
 
 
 def test_a_closed_consultation_is_not_served_as_open(client, consultation):
+    """The copy is kept no later than the deadline, even though nothing is published then."""
+    import time
+
     from django.utils import timezone
 
+    type(consultation).objects.filter(pk=consultation.pk).update(end_at=timezone.now() + timezone.timedelta(seconds=1.5))
+    routing.tree_changed()  # what publishing the new deadline does
     assert "提交意见</button>" in visit(client, consultation)
-    type(consultation).objects.filter(pk=consultation.pk).update(end_at=timezone.now())
-    html = visit(client, consultation)
+    assert "提交意见</button>" in visit(Client(), consultation)  # the copy, until the deadline
+    time.sleep(1.6)
+    html = visit(Client(), consultation)
     assert "提交意见</button>" not in html and "已截止" in html
 
 
-def test_staff_and_other_queries_are_rendered_for_them(client, consultation, users):
-    client.force_login(users["rsj_editor"])
-    request = client.get(consultation.url).wsgi_request
-    assert not page_cache.cacheable(request)
-    anonymous = Client().get(consultation.url, {"page": "1"}).wsgi_request
-    assert not page_cache.cacheable(anonymous)
+def test_staff_and_other_queries_are_rendered_for_them(consultation, users):
+    staff = Client()
+    staff.force_login(users["rsj_editor"])
+    assert not response_cache.request_is_cacheable(staff.get(consultation.url).wsgi_request)
+    visit(Client(), consultation, page="1")
+    with CaptureQueriesContext(connection) as captured:
+        html = visit(Client(), consultation, page="1")  # another query: rendered, never shared
+    assert captured.captured_queries and response_cache.csrf_placeholder() not in html
 
 
 def test_the_submission_address_stores_exactly_once_with_few_queries(client, consultation):
@@ -118,10 +134,10 @@ def test_a_restricted_consultation_goes_through_wagtails_check(client, consultat
 
 
 @pytest.mark.parametrize("params", [{}, {"clause": "2"}])
-def test_the_cached_copy_matches_a_fresh_render_apart_from_the_tokens(client, consultation, params, monkeypatch):
-    with monkeypatch.context() as uncached:
-        uncached.setattr(page_cache, "cacheable", lambda request: False)
-        fresh = visit(client, consultation, **params)
+def test_the_cached_copy_matches_a_fresh_render_apart_from_the_tokens(client, consultation, params, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    fresh = visit(client, consultation, **params)
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
     visit(Client(), consultation, **params)  # fills the cache
     served = visit(Client(), consultation, **params)  # from the cache
 
@@ -135,9 +151,9 @@ def test_a_copy_cached_by_another_process_is_filled_in_here(consultation):
     import importlib
 
     visit(Client(), consultation)
-    holes = page_cache.csrf_hole(), page_cache.token_hole()
-    importlib.reload(page_cache)  # what a freshly started worker computes
-    assert (page_cache.csrf_hole(), page_cache.token_hole()) == holes
+    holes = response_cache.csrf_placeholder(), response_cache.fresh_token_placeholder()
+    importlib.reload(response_cache)  # what a freshly started worker computes
+    assert (response_cache.csrf_placeholder(), response_cache.fresh_token_placeholder()) == holes
     served = visit(Client(enforce_csrf_checks=True), consultation)
     assert holes[0] not in served and holes[1] not in served
     assert re.search(r'name="token" value="[0-9a-f]{32}"', served)
