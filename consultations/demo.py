@@ -8,6 +8,8 @@ import datetime
 from django.utils import timezone
 from wagtail.rich_text import RichText
 
+from cms import routing
+
 from .models import ConsultationIndexPage, ConsultationPage, Decision, ModerationStatus, Opinion
 from .submission import fingerprint, receipt_number
 
@@ -124,6 +126,7 @@ def ensure_consultations(command, departments):
         command.publish(answered, new_revision=True)
         ConsultationPage.objects.filter(pk=answered.pk).update(results_published_at=answered.end_at +
                                                                datetime.timedelta(days=20))
+        routing.tree_changed()  # a running site's cached copies of the page show it unanswered
         command.created(f"公布《{answered.title}》的意见采纳情况")
     return pages
 

@@ -138,6 +138,8 @@ def publish_results(consultation, user):
     from django.utils import timezone
     from wagtail.log_actions import log
 
+    from cms import routing
+
     if consultation.results_published_at:
         raise ResultsNotReady("征集结果已经发布。")
     if timezone.now() < consultation.end_at:
@@ -147,6 +149,7 @@ def publish_results(consultation, user):
     with transaction.atomic():
         type(consultation).objects.filter(pk=consultation.pk).update(results_published_at=timezone.now())
         consultation.refresh_from_db(fields=["results_published_at"])
+        routing.tree_changed()  # the page shows the results now: no cached copy of it may survive
         log(instance=consultation, action="consultations.publish_results", user=user,
             data={"opinions": Opinion.objects.filter(consultation=consultation).count()})
         transaction.on_commit(lambda: _enqueue_notifications(consultation.pk))

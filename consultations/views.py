@@ -5,7 +5,6 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -173,15 +172,16 @@ def submit(page, request):
 
 @require_POST
 def submit_view(request, page_id):
-    """The form's action: a submission without walking the page tree (one query finds the page).
+    """The form's action: a submission without walking the page tree (the page comes from the cache).
 
     During a hot consultation nearly every request is this POST; Wagtail's routing (site, then one
     level of the tree at a time) cost more than storing the opinion. A page with a view restriction
     (password, login, groups) goes through Wagtail's own serve, which checks it, as a POST to the
     page's own URL does.
     """
-    page = get_object_or_404(ConsultationPage.objects.live().select_related("drafting_department").order_by(),
-                             pk=page_id)
+    page = routing.live_page(ConsultationPage.objects.select_related("drafting_department"), page_id)
+    if page is None:
+        raise Http404("征集页面不存在")
     if routing.is_restricted(page):
         _site_id, _root_url, path = page.get_url_parts(request) or (None, None, None)
         if path is None:

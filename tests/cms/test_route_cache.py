@@ -151,3 +151,18 @@ def test_values_of_another_release_in_the_shared_cache_are_ignored(client, polic
     assert list(page.get_view_restrictions()) == [] and not routing.is_restricted(page)
     cache.set(routing._key(page.get_site().root_page.specific, ["zhengce", "rsj", "wending"]), (current, "x"), 60)
     assert client.get(policy.url).status_code == 200
+
+
+def test_a_live_page_by_id_comes_from_the_cache_until_it_changes(policy, users):
+    queryset = PolicyDocumentPage.objects.all()
+    assert routing.live_page(queryset, policy.pk).title == policy.title
+    with CaptureQueriesContext(connection) as captured:
+        again = routing.live_page(queryset, policy.pk)
+    assert again.pk == policy.pk and len(captured) == 0
+    page = PolicyDocumentPage.objects.get(pk=policy.pk)
+    page.title = "关于稳定就业的若干措施（修订）"
+    page.save_revision(user=users["admin"]).publish(user=users["admin"])
+    assert routing.live_page(queryset, policy.pk).title == "关于稳定就业的若干措施（修订）"
+    PolicyDocumentPage.objects.get(pk=policy.pk).unpublish()
+    assert routing.live_page(queryset, policy.pk) is None
+    assert routing.live_page(queryset, 999999) is None
