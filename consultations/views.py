@@ -167,7 +167,7 @@ def submit(page, request):
         return _render(page, request, form, status=403, closed_message="本次意见征集已截止，不再接受意见。")
     return TemplateResponse(request, "consultations/receipt.html",
                             {"page": page, "opinion": opinion, "created": created, "self": page,
-                             "lookup_url": lookup_url()})
+                             "page_url": page.get_url(request), "lookup_url": lookup_url()})
 
 
 @require_POST

@@ -38,7 +38,7 @@ def test_environment_selects_database_and_cache():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", REDIS_URL="redis://127.0.0.1:6379/1")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True).stdout
-    assert out.split() == ["django.db.backends.postgresql", "cms.cache.ResilientRedisCache",
+    assert out.split() == ["cms.db.postgresql", "cms.cache.ResilientRedisCache",
                            "zh-hans", "Asia/Shanghai"]
 
 
