@@ -107,9 +107,10 @@ def drop_database(name):
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def start_stack(args, port):
+def start_stack(args, port, hotline_port):
     LOAD_DIR.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BIN": str(BIN), "PROD_PORT": str(port), "PROD_DB": args.db,
+    env = {**os.environ, "BIN": str(BIN), "PROD_PORT": str(port), "PROD_HOTLINE_PORT": str(hotline_port),
+           "PROD_DB": args.db, "HOTLINE_BIND": f"127.0.0.1:{hotline_port}",
            "PROD_REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"zcjd-load-{args.db}",
            "SEARCH_EMBEDDED_DIR": str(LOAD_DIR / "search"), "MEDIA_ROOT": str(LOAD_DIR / "media"),
            "PRIVATE_MEDIA_ROOT": str(LOAD_DIR / "private"), "TRUST_X_FORWARDED_FOR": "1",
@@ -233,9 +234,9 @@ def locust_command():
     return found
 
 
-def run_locust(args, base, consultation_path, reads, receipts, prefix, sessions):
+def run_locust(args, base, hotline, consultation_path, reads, receipts, prefix, sessions):
     users = args.residents + args.operators + args.readers
-    env = {**os.environ,
+    env = {**os.environ, "LOAD_HOTLINE_HOST": hotline,
            "LOAD_CONSULTATION_PATH": consultation_path, "LOAD_READ_PATHS": ",".join(reads),
            "LOAD_QUERIES": json.dumps(queries(), ensure_ascii=False), "LOAD_RECEIPTS": str(receipts),
            "LOAD_RESIDENTS": str(args.residents), "LOAD_RESIDENT_RATE": str(args.submit_rate / args.residents),
@@ -378,7 +379,8 @@ def table(header, rows):
 def print_report(result):
     print()
     print(f"混合负载测试 · {result['started']} · git {result['git'][:10]} · {result['machine']} · "
-          f"gunicorn {result['workers']} workers · {result['duration_s']} s")
+          f"gunicorn {result['workers']} workers · "
+          f"{'热线独立进程 hotline pool' if result.get('hotline_pool') else '单一进程池 single pool'} · {result['duration_s']} s")
     rows = []
     for name, (label, _kind) in ACTIONS.items():
         s = result["actions"].get(name)
@@ -474,6 +476,10 @@ def parse_args(argv=None):
     parser.add_argument("--read-rate", type=float, default=20, help="public page views/s (default 20)")
     parser.add_argument("--readers", type=int, default=10, help="concurrent readers (default 10)")
     parser.add_argument("--url", help="an already running stack (e.g. make run-prod's http://127.0.0.1:8001)")
+    parser.add_argument("--hotline-url", help="with --url: its hotline pool (make run-prod's http://127.0.0.1:8002); "
+                        "default: the same as --url")
+    parser.add_argument("--single-pool", action="store_true",
+                        help="operators search through the public pool too, as without the hotline's own processes")
     parser.add_argument("--db", help="the stack's PostgreSQL database (default zcjd_load; with --url, "
                         "zcjd_prod, make run-prod's, or LOAD_DATABASE_URL)")
     parser.add_argument("--fresh-db", action="store_true", help="drop the database first")
@@ -499,6 +505,7 @@ def main(argv=None):
     try:
         if args.url:
             base = args.url.rstrip("/")
+            hotline = (args.hotline_url or args.url).rstrip("/")
             db_url = os.environ.get("LOAD_DATABASE_URL") or database_url(args.db or "zcjd_prod")
         else:
             args.db = args.db or "zcjd_load"
@@ -507,17 +514,22 @@ def main(argv=None):
                 say(f"删除数据库 {args.db}")
                 drop_database(args.db)
             port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            say(f"启动生产栈（deploy/run-prod-local.sh，数据库 {args.db}，{base}），日志 {LOAD_DIR / 'stack.log'}")
-            stack = start_stack(args, port)
+            hotline_port = next(p for p in iter(free_port, None) if p != port)
+            base, hotline = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{hotline_port}"
+            say(f"启动生产栈（deploy/run-prod-local.sh，数据库 {args.db}，{base}，热线进程 {hotline}），"
+                f"日志 {LOAD_DIR / 'stack.log'}")
+            stack = start_stack(args, port, hotline_port)
         wait_ready(base, stack, timeout=300)
+        wait_ready(hotline, stack, timeout=120)
+        if args.single_pool:
+            hotline = base
         consultation_id, consultation_path, reads = site_paths(db_url)
         before = opinion_count(db_url, consultation_id)
         say(f"就绪：征集页面 {consultation_path}（已有意见 {before} 条），公开页面 {', '.join(reads)}")
         sessions = operator_sessions(base, args.operator_username, args.operator_password, args.operator_sessions)
         receipts = LOAD_DIR / f"receipts-{stamp}.jsonl"
         prefix = LOAD_DIR / f"locust-{stamp}"
-        run = run_locust(args, base, consultation_path, reads, receipts, prefix, sessions)
+        run = run_locust(args, base, hotline, consultation_path, reads, receipts, prefix, sessions)
         actions, failures = read_stats(prefix)
         say("负载结束，等待任务队列与检索 outbox 清空…")
         drained = wait_drained(db_url)
@@ -527,7 +539,7 @@ def main(argv=None):
     result = {
         "started": started.isoformat(timespec="seconds"), "git": git_commit(), "duration_s": args.duration,
         "machine": f"{platform.node()} ×{os.cpu_count()}", "python": platform.python_version(),
-        "workers": args.workers or "default", "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,
+        "workers": args.workers or "default", "hotline_pool": hotline != base, "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,
                                                           "read_rate": args.read_rate, "residents": args.residents,
                                                           "operators": args.operators, "readers": args.readers},
         "actions": actions, "failures": failures, "count": count, "drained_after_s": drained,

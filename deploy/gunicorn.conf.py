@@ -4,6 +4,9 @@ Everything an operator changes comes from the environment (see docs/deploy.md):
 
   BIND                  comma-separated listen addresses; default 0.0.0.0:8000,[::]:8000
   WEB_CONCURRENCY       worker processes; default 2 × cores + 1
+  GUNICORN_POOL         web (default) or hotline: the hotline's own processes, on HOTLINE_BIND
+                        (default 0.0.0.0:8002,[::]:8002) with HOTLINE_CONCURRENCY workers (default:
+                        the cores, at least 2)
   GUNICORN_THREADS      threads per worker process (default 4); GUNICORN_WORKER_CLASS (default gthread)
   GUNICORN_TIMEOUT      seconds a request may take before its worker is restarted (default 30)
   FORWARDED_ALLOW_IPS   proxies trusted for X-Forwarded-Proto (default 127.0.0.1,::1)
@@ -26,7 +29,14 @@ if str(ROOT) not in sys.path:  # cms.logging must import whatever directory guni
     sys.path.insert(0, str(ROOT))
 chdir = str(ROOT)
 wsgi_app = "cms.wsgi:application"
-proc_name = "zcjd-web"
+# Two pools of the same application (docs/deploy.md, "The hotline's own processes"): the public
+# site, and the 12345 hotline (/hotline/, /api/qa/), which nginx sends to processes of its own so
+# that a flood of residents never queues an operator's search behind it. GUNICORN_POOL=hotline
+# selects the second one's listen addresses and size.
+POOL = os.environ.get("GUNICORN_POOL", "web")
+if POOL not in {"web", "hotline"}:
+    raise SystemExit(f"GUNICORN_POOL must be web or hotline, not {POOL!r}")
+proc_name = f"zcjd-{POOL}"
 
 
 def _ipv6_available():
@@ -63,10 +73,15 @@ def _ipv6_only_listeners():
 
 
 _ipv6_only_listeners()
-_default_bind = "0.0.0.0:8000,[::]:8000" if _ipv6_available() else "0.0.0.0:8000"
-bind = [address.strip() for address in os.environ.get("BIND", _default_bind).split(",") if address.strip()]
+_port = 8002 if POOL == "hotline" else 8000
+_default_bind = f"0.0.0.0:{_port},[::]:{_port}" if _ipv6_available() else f"0.0.0.0:{_port}"
+_bind_variable = "HOTLINE_BIND" if POOL == "hotline" else "BIND"
+bind = [address.strip() for address in os.environ.get(_bind_variable, _default_bind).split(",") if address.strip()]
 
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+if POOL == "hotline":  # tens of operators, not thousands of residents
+    workers = int(os.environ.get("HOTLINE_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
+else:
+    workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 # Threads, so that a connection stays open between requests (nginx keeps its upstream connections,
 # deploy/nginx.conf) and a worker waiting on PostgreSQL or Redis serves another request meanwhile.
 # The sync worker closes every connection and then waits for the client's FIN: in the load test

@@ -4,7 +4,13 @@
 # PostgreSQL database zcjd_prod (created if missing), Redis db 1 for the cache and sessions, the
 # embedded search index in var/prod-search, media in var/prod-media, a SECRET_KEY generated once
 # into var/prod-secret-key (0600). Then migrate, collectstatic, load_demo, and gunicorn
-# (deploy/gunicorn.conf.py) on 127.0.0.1:8001 and [::1]:8001 beside a db_worker. Ctrl-C stops both.
+# (deploy/gunicorn.conf.py) on 127.0.0.1:8001 and [::1]:8001 beside a db_worker, and the hotline's
+# own gunicorn pool (GUNICORN_POOL=hotline) on port 8001 + 1. Ctrl-C stops all three.
+#
+# The public pool runs at WEB_NICE (default 5): when the two cores are busy with residents, the
+# hotline's processes get about three times their CPU share, as CPUWeight= does in the systemd
+# units (docs/deploy.md, "The hotline's own processes"). Without nginx here, operators open
+# http://127.0.0.1:8002/hotline/ themselves; the public pool answers /hotline/ too.
 #
 # Plain HTTP on the loopback: SECURE_SSL_REDIRECT=0 and INSECURE_LOCAL_HTTP=1 (cookies without
 # the Secure flag; production.py refuses the flag for any host that is not the loopback).
@@ -16,6 +22,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=${BIN:-$ROOT/.venv/bin}
 PORT=${PROD_PORT:-8001}
+HOTLINE_PORT=${PROD_HOTLINE_PORT:-$((PORT + 1))}
+WEB_NICE=${WEB_NICE:-5}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PROD_DB=${PROD_DB:-zcjd_prod}
 mkdir -p var
@@ -66,30 +74,35 @@ export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$PORT}
 # No mail server here: result e-mails are written to the worker's output.
 export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}
 BIND_DEFAULT=127.0.0.1:$PORT
+HOTLINE_BIND_DEFAULT=127.0.0.1:$HOTLINE_PORT
 if "$BIN/python" -c "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))" 2>/dev/null; then
   BIND_DEFAULT="$BIND_DEFAULT,[::1]:$PORT"
+  HOTLINE_BIND_DEFAULT="$HOTLINE_BIND_DEFAULT,[::1]:$HOTLINE_PORT"
 fi
 export BIND=${BIND:-$BIND_DEFAULT}
+export HOTLINE_BIND=${HOTLINE_BIND:-$HOTLINE_BIND_DEFAULT}
 
 echo "==> 生产配置（cms.settings.production）：数据库 $PROD_DB，缓存与会话 $REDIS_URL，检索索引 $SEARCH_EMBEDDED_DIR"
 "$BIN/python" manage.py migrate --noinput
 "$BIN/python" manage.py collectstatic --noinput -v 0
 "$BIN/python" manage.py load_demo
 
-WEB= WORKER=
+WEB= HOTLINE= WORKER=
 stop() {
   trap - EXIT INT TERM
-  [ -n "$WEB" ] && kill -TERM "$WEB" 2>/dev/null || true
-  [ -n "$WORKER" ] && kill -TERM "$WORKER" 2>/dev/null || true
+  for pid in $WEB $HOTLINE $WORKER; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  echo "==> 已停止网站与任务队列"
+  echo "==> 已停止网站、热线进程与任务队列"
 }
 trap stop EXIT INT TERM
 
 "$BIN/python" manage.py db_worker --interval 1 &
 WORKER=$!
-"$BIN/gunicorn" -c deploy/gunicorn.conf.py cms.wsgi &
+nice -n "$WEB_NICE" "$BIN/gunicorn" -c deploy/gunicorn.conf.py cms.wsgi &
 WEB=$!
-echo "==> 网站：http://127.0.0.1:$PORT/（监听 $BIND），就绪检查：http://127.0.0.1:$PORT/readyz；Ctrl-C 停止"
-# Whichever stops first (a crash, a signal), the trap stops the other.
-wait -n "$WEB" "$WORKER" || true
+GUNICORN_POOL=hotline "$BIN/gunicorn" -c deploy/gunicorn.conf.py cms.wsgi &
+HOTLINE=$!
+echo "==> 网站：http://127.0.0.1:$PORT/（监听 $BIND），就绪检查：http://127.0.0.1:$PORT/readyz"
+echo "==> 12345 热线：http://127.0.0.1:$HOTLINE_PORT/hotline/（独立进程，监听 $HOTLINE_BIND）；Ctrl-C 停止"
+# Whichever stops first (a crash, a signal), the trap stops the others.
+wait -n "$WEB" "$HOTLINE" "$WORKER" || true

@@ -27,8 +27,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "全部部门")] + [
-            (d.code, d.short_name) for d in Department.objects.order_by("code")]
+        self.fields["department"].choices = [("", "全部部门"), *Department.short_names()]
         self.fields["department"].error_messages["invalid_choice"] = "没有这个部门，请从列表中选择。"
         self.fields["validity"].error_messages["invalid_choice"] = "效力只能是 current、amended、repealed 或 expired。"
         for name in ("q", "topic"):
@@ -91,8 +90,7 @@ class KnowledgeGapForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "不确定")] + [
-            (d.code, d.short_name) for d in Department.objects.order_by("code")]
+        self.fields["department"].choices = [("", "不确定"), *Department.short_names()]
         self.fields["department"].error_messages["invalid_choice"] = "没有这个部门，请从列表中选择。"
 
     # Masking can lengthen a value (a@b.cn → [邮箱已隐藏]): cut to the column after it.

@@ -48,7 +48,7 @@ def _search_context(request, channel):
             response=response, page=page, base_query=params.urlencode(),
             has_next=page * PAGE_SIZE < response.total, has_previous=page > 1,
         )
-        names = dict(Department.objects.values_list("code", "short_name"))
+        names = dict(Department.short_names())
         context["department_facets"] = [(names.get(code, code), n)
                                         for code, n in response.facets.get("department", {}).items()]
     return context

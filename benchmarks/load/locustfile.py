@@ -7,7 +7,8 @@ Three kinds of people at once, as on the day a hot consultation closes:
                (X-Forwarded-For, which the stack trusts from the loopback proxy here, as behind
                nginx), so the per-address rate limit applies as in production, not to the whole test.
 * Operator   — a 12345 hotline operator, logged in: colloquial questions on the hotline page
-               (/hotline/?q=, three in four) and through the JSON API (/api/qa/search, one in four).
+               (/hotline/?q=, three in four) and through the JSON API (/api/qa/search, one in four),
+               sent to the hotline's own processes (LOAD_HOTLINE_HOST), as nginx does in production.
 * Reader     — the public reading the site: home, policy list, a policy, an interpretation.
 
 Offered load comes from LOAD_* environment variables (set by load_test.py): users per class and
@@ -32,6 +33,7 @@ CONSULTATION = os.environ.get("LOAD_CONSULTATION_PATH", "/")
 READ_PATHS = [p for p in os.environ.get("LOAD_READ_PATHS", "/").split(",") if p]
 QUERIES = json.loads(os.environ.get("LOAD_QUERIES", '["社保怎么交"]'))
 RECEIPTS_PATH = os.environ.get("LOAD_RECEIPTS", "receipts.jsonl")
+HOTLINE = os.environ.get("LOAD_HOTLINE_HOST", "").rstrip("/")  # empty: the host under test
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_TOKEN = re.compile(r'name="token" value="([0-9a-f]{32})"')
@@ -133,7 +135,7 @@ class Operator(FastHttpUser):
         if not self.logged_in:
             return self.api_search()
         query = random.choice(QUERIES)
-        with self.client.get(f"/hotline/?q={quote(query)}", name="热线检索页面", catch_response=True,
+        with self.client.get(f"{HOTLINE}/hotline/?q={quote(query)}", name="热线检索页面", catch_response=True,
                              headers=self.session_headers) as response:
             if response.status_code != 200 or "hotline" not in (response.text or ""):
                 response.failure(f"HTTP {response.status_code}")
@@ -143,7 +145,7 @@ class Operator(FastHttpUser):
     @task(1)
     def api_search(self):
         query = random.choice(QUERIES)
-        with self.client.get(f"/api/qa/search?q={quote(query)}", name="热线检索 API", catch_response=True,
+        with self.client.get(f"{HOTLINE}/api/qa/search?q={quote(query)}", name="热线检索 API", catch_response=True,
                              headers={"X-Forwarded-For": self.address}) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")

@@ -2,6 +2,8 @@
 from django.contrib.auth.models import Group
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Collection
 from wagtail.search import index
@@ -55,9 +57,32 @@ class Department(index.Indexed, models.Model):
     def editors_group_name(self):
         return f"{self.short_name}编辑"
 
+    SHORT_NAMES_KEY = "departments:short-names"
+
+    @classmethod
+    def short_names(cls):
+        """[(code, short name)] in code order, from the shared cache: every hotline search lists them
+        (the department filter, the facets, the knowledge-gap form); a department saved or deleted
+        clears it (below)."""
+        from django.core.cache import cache
+
+        names = cache.get(cls.SHORT_NAMES_KEY)
+        if not isinstance(names, list):
+            names = list(cls.objects.order_by("code").values_list("code", "short_name"))
+            cache.set(cls.SHORT_NAMES_KEY, names, 300)
+        return names
+
     @classmethod
     def for_user(cls, user):
         """The departments whose editors group the user belongs to."""
         if not user.is_authenticated:
             return cls.objects.none()
         return cls.objects.filter(editors_group__user=user)
+
+
+@receiver(post_save, sender=Department)
+@receiver(post_delete, sender=Department)
+def _forget_short_names(**kwargs):
+    from django.core.cache import cache
+
+    cache.delete(Department.SHORT_NAMES_KEY)

@@ -127,7 +127,8 @@ def gunicorn_config(**env):
             "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'timeout', 'forwarded_allow_ips', "
             "'access_log_format', 'accesslog', 'errorlog')}))")
     environment = {k: v for k, v in os.environ.items()
-                   if k not in {"BIND", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "GUNICORN_TIMEOUT"}}
+                   if k not in {"BIND", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "GUNICORN_TIMEOUT", "GUNICORN_POOL",
+                                "HOTLINE_BIND", "HOTLINE_CONCURRENCY"}}
     environment.update(env)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -204,6 +205,7 @@ def test_nginx_accepts_the_configuration(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-keyout", tmp_path / "zcjd.key", "-out", tmp_path / "zcjd.crt"], check=True, capture_output=True)
     site = (NGINX.replace("/etc/nginx/zcjd-upstream.conf", str(DEPLOY / "nginx-upstream.conf"))
+            .replace("/etc/nginx/zcjd-hotline-upstream.conf", str(DEPLOY / "nginx-hotline-upstream.conf"))
             .replace("/etc/nginx/tls/", f"{tmp_path}/").replace("/var/log/nginx/", f"{tmp_path}/logs/"))
     (tmp_path / "zcjd.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
@@ -221,8 +223,9 @@ def test_compose_file_is_valid_yaml_with_the_reference_services():
     yaml = pytest.importorskip("yaml", reason="PyYAML 未安装：跳过 compose.yaml 的解析检查")
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"nginx", "web1", "web2", "worker", "postgres", "redis", "elasticsearch", "migrate"} <= set(services)
-    for name in ("web1", "web2", "worker"):
+    assert {"nginx", "web1", "web2", "hotline", "worker", "postgres", "redis", "elasticsearch", "migrate"} <= set(services)
+    assert services["hotline"]["environment"]["GUNICORN_POOL"] == "hotline"
+    for name in ("web1", "web2", "hotline", "worker"):
         environment = services[name]["environment"]
         assert environment["DJANGO_SETTINGS_MODULE"] == "cms.settings.production"
         assert environment["REDIS_URL"].startswith("redis://") and environment["ELASTICSEARCH_URL"]
@@ -246,6 +249,37 @@ def test_systemd_units_run_gunicorn_and_the_worker_with_the_environment_file():
         assert unit["Service"]["EnvironmentFile"] == "/etc/zcjd/zcjd.env"
         assert unit["Service"]["User"] == "zcjd" and unit["Service"]["ProtectSystem"] == "strict"
     assert read_unit("zcjd-daily.timer")["Timer"]["OnCalendar"]
+
+
+def test_the_hotline_has_its_own_processes_with_a_larger_share_of_the_cpu():
+    web, hotline = read_unit("zcjd-web.service"), read_unit("zcjd-hotline.service")
+    assert hotline["Service"]["ExecStart"] == web["Service"]["ExecStart"]  # the same application …
+    assert "GUNICORN_POOL=hotline" in hotline["Service"]["Environment"]  # … in its own pool
+    assert int(hotline["Service"]["CPUWeight"]) > int(web["Service"]["CPUWeight"])
+    assert hotline["Service"]["EnvironmentFile"] == "/etc/zcjd/zcjd.env"
+    script = (DEPLOY / "run-prod-local.sh").read_text()
+    assert "GUNICORN_POOL=hotline" in script and 'nice -n "$WEB_NICE"' in script
+
+
+def test_nginx_sends_the_hotline_and_its_api_to_the_hotline_processes():
+    locations = dict(re.findall(r"location\s+([^\s{]+)\s*\{([^}]*)\}", NGINX))
+    for path in ("/hotline/", "/api/qa/"):
+        assert "proxy_pass http://zcjd_hotline;" in locations[path]
+    assert "proxy_pass http://zcjd_web;" in locations["/"]
+    assert "include /etc/nginx/zcjd-hotline-upstream.conf;" in NGINX
+    assert "server 127.0.0.1:8002" in (DEPLOY / "nginx-hotline-upstream.conf").read_text()
+
+
+def test_gunicorns_hotline_pool_listens_on_its_own_port():
+    config = gunicorn_config(GUNICORN_POOL="hotline")
+    assert config["bind"][0] == "0.0.0.0:8002" and config["workers"] == max(2, os.cpu_count())
+    config = gunicorn_config(GUNICORN_POOL="hotline", HOTLINE_BIND="127.0.0.1:9002", HOTLINE_CONCURRENCY="3",
+                             BIND="127.0.0.1:9000", WEB_CONCURRENCY="7")
+    assert (config["bind"], config["workers"]) == (["127.0.0.1:9002"], 3)
+    code = "import runpy; runpy.run_path('deploy/gunicorn.conf.py')"
+    refused = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "GUNICORN_POOL": "admin"})
+    assert refused.returncode != 0 and "GUNICORN_POOL" in refused.stderr
 
 
 def test_the_local_production_script_is_valid_bash():
