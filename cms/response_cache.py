@@ -9,8 +9,8 @@ hit skips sessions, authentication, URL resolution and Wagtail's routing altoget
 What is served from the cache, and for how long:
 
 * Only GET requests that carry no session and no messages cookie (nobody logged in, no pending
-  message, no password-restricted page opened in this browser), outside the admin and the APIs,
-  with a query string of at most QUERY_MAX characters.
+  message, no password-restricted page opened in this browser), outside the admin, the APIs and
+  the searches, with a query string of at most QUERY_MAX characters.
 * Only responses that are 200, not streamed, set no cookie, are not marked private/no-store, and
   did not use a CSRF token, unless the view put placeholders in for the tokens (below).
 * For PUBLIC_PAGE_CACHE_SECONDS (default 60), or less if the view asked (``expire_at``), and never
@@ -37,8 +37,10 @@ from cms import routing
 
 KEY_VERSION = "v1"  # the stored value's shape: processes of two releases share the cache
 QUERY_MAX = 200
+# The searches are left out as well: every query is logged (SearchQueryLog), and a query nobody's
+# answer matched is a knowledge gap that must be counted each time it is asked.
 SKIP_PREFIXES = ("/admin/", "/django-admin/", "/api/", "/healthz", "/readyz", "/static/", "/media/",
-                 "/documents/", "/hotline/")
+                 "/documents/", "/hotline/", "/wenda/")
 PLACEHOLDERS_ATTRIBUTE = "_response_cache_placeholders"
 EXPIRES_ATTRIBUTE = "_response_cache_expires_at"
 # Headers the outer middleware (security headers, CSP) adds to every response, hit or miss.
