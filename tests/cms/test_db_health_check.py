@@ -46,3 +46,15 @@ def test_a_connection_the_server_closed_is_not_usable_and_is_replaced(kept):
     with kept.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def test_a_connection_left_in_a_failed_transaction_gets_the_real_check(kept):
+    from django.db import DatabaseError
+
+    kept.set_autocommit(False)
+    with pytest.raises(DatabaseError), kept.cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM no_such_table")
+    assert not kept.is_usable()  # the server refuses SELECT 1 until a rollback
+    kept.rollback()
+    kept.set_autocommit(True)
+    assert kept.is_usable()

@@ -9,6 +9,7 @@ waiting, and only a readable one gets Django's real check (which then fails and 
 import select
 
 from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -16,6 +17,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
             return False
+        if connection.info.transaction_status != TransactionStatus.IDLE:
+            return super().is_usable()  # inside a transaction, perhaps a failed one: ask the server
         try:
             readable, _, _ = select.select([connection.fileno()], [], [], 0)
         except (OSError, ValueError):
