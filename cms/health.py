@@ -44,10 +44,13 @@ def _cache():
 
 def _search():
     from search.backends import get_backend
+    from search.documents import anything_to_index
 
     backend = get_backend()
     if not backend.ping():
         raise RuntimeError(f"{backend.name} backend does not answer")
+    if backend.document_count() == 0 and anything_to_index():
+        raise RuntimeError(f"{backend.name} index is empty while the database has content: run rebuild_search_index")
     return backend.name
 
 

@@ -241,6 +241,15 @@ def all_documents(batch_size=500):
         yield from policy_documents(policy)
 
 
+def anything_to_index():
+    """Whether the database holds anything the index should contain (two EXISTS queries)."""
+    from cms.models import PolicyDocumentPage
+
+    from .models import QAEntry
+
+    return QAEntry.objects.filter(live=True).exists() or PolicyDocumentPage.objects.live().exists()
+
+
 def count_documents():
     """The number of documents ``all_documents`` yields, without building them."""
     from cms.models import PolicyDocumentPage

@@ -79,7 +79,11 @@ def hotline_search(query, *, filters=None, limit=10, offset=0, facets=False, cha
         request = SearchRequest(query=analyzed, filters=filters, limit=min(limit, MAX_LIMIT),
                                 offset=min(offset, MAX_OFFSET), facets=facets)
         try:
-            found = get_backend().search(request)
+            backend = get_backend()
+            found = backend.search(request)
+            if not found.total and _index_lost(backend):
+                raise SearchUnavailable("the search index is empty while the database has content: "
+                                        "run rebuild_search_index (docs/faults.md)")
         except SearchUnavailable as exc:
             logger.error("hotline search unavailable: %s", exc)
             response.error = "检索服务暂时不可用，请稍后再试；紧急情况请查阅部门咨询电话。"
@@ -92,6 +96,15 @@ def hotline_search(query, *, filters=None, limit=10, offset=0, facets=False, cha
     if log and channel and response.query and not response.error:
         _log(response, channel, filters)
     return response
+
+
+def _index_lost(backend):
+    """An answerless search on an empty index, while the database has content: the index was lost
+    (its disk emptied, a new volume mounted) and recreated empty. Saying "no answer" then would tell
+    the caller there is no policy; it is an outage. Asked only when nothing was found."""
+    from .documents import anything_to_index
+
+    return backend.document_count() == 0 and anything_to_index()
 
 
 def _log(response, channel, filters):

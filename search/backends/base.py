@@ -73,6 +73,11 @@ class SearchBackend:
         """True when the backend answers."""
         raise NotImplementedError
 
+    def document_count(self):
+        """How many documents the current index holds: 0 with content in the database means the
+        index was lost (an emptied disk, a new volume) and must be rebuilt."""
+        raise NotImplementedError
+
     def clear(self):
         """Drop everything (tests)."""
         raise NotImplementedError

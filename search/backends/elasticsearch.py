@@ -544,6 +544,13 @@ class ElasticsearchBackend(SearchBackend):
         except SearchUnavailable:
             return False
 
+    def document_count(self):
+        with self._errors("计数"):
+            try:
+                return int(self.client.count(index=self.alias)["count"])
+            except NotFoundError:
+                return 0
+
     def indexed_hashes(self):
         hashes = {}
         with self._errors("读取"):

@@ -212,6 +212,9 @@ class EmbeddedBackend(SearchBackend):
         except SearchUnavailable:
             return False
 
+    def document_count(self):
+        return self._get_index().searcher().num_docs
+
     def indexed_hashes(self):
         searcher = self._get_index().searcher()
         total = searcher.num_docs

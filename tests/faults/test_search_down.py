@@ -72,6 +72,35 @@ def test_index_storage_gone_mid_run_search_says_so_changes_wait_and_catch_up(qa_
     assert check_index().clean
 
 
+def test_index_emptied_mid_run_is_an_outage_not_no_answer_until_rebuilt(qa_base, client, settings):
+    """The index's directory emptied (a wiped disk, a fresh volume): the backend opens a new, empty
+    index. An operator must then read "unavailable", never "no answer", and readiness must say so."""
+    import shutil
+
+    from django.core.management import call_command
+
+    assert hotline_search("打零工的社保怎么交").total >= 1
+    assert client.get("/readyz").json()["checks"]["search"]["ok"]
+    shutil.rmtree(settings.SEARCH_EMBEDDED_DIR)
+
+    response = hotline_search("打零工的社保怎么交")
+    assert response.total == 0 and UNAVAILABLE in response.error
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    assert not ready.json()["checks"]["search"]["ok"] and "rebuild_search_index" in ready.json()["checks"]["search"]["detail"]
+
+    call_command("rebuild_search_index", "--no-progress")
+    assert hotline_search("打零工的社保怎么交").total >= 1
+    assert client.get("/readyz").json()["checks"]["search"]["ok"]
+
+
+def test_an_empty_index_of_an_empty_site_is_simply_empty(db, client):
+    """A new installation before any content: nothing to find is not an outage."""
+    response = hotline_search("打零工的社保怎么交")
+    assert response.total == 0 and not response.error
+    assert client.get("/readyz").json()["checks"]["search"]["ok"]
+
+
 def showing_unavailable(browser, path):
     response = browser.get(path + quote("社保"))
     assert response.status == 200, response.status

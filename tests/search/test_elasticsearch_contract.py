@@ -784,3 +784,12 @@ def test_ik_dictionary_empty_still_has_headers(client, ik_urls):
     assert response.status_code == 200
     assert response["Last-Modified"] == "Sat, 01 Jan 2000 00:00:00 GMT"
     assert response["ETag"]
+
+
+def test_document_count_asks_the_alias_and_a_missing_alias_counts_zero(backend, cluster):
+    cluster.on("POST", f"/{ALIAS}/_count", {"count": 3, "_shards": {"total": 1, "successful": 1, "failed": 0}})
+    assert backend.document_count() == 3
+    assert cluster.sent() == [("POST", f"/{ALIAS}/_count")] and cluster.requests[0].body is None
+    missing = FakeCluster().on("POST", f"/{ALIAS}/_count", {"error": {"type": "index_not_found_exception"}},
+                               status=404)
+    assert ElasticsearchBackend(prefix=PREFIX, client=missing.client(), ik=False).document_count() == 0
