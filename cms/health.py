@@ -44,12 +44,12 @@ def _cache():
 
 def _search():
     from search.backends import get_backend
-    from search.documents import anything_to_index
+    from search.service import index_lost
 
     backend = get_backend()
     if not backend.ping():
         raise RuntimeError(f"{backend.name} backend does not answer")
-    if backend.document_count() == 0 and anything_to_index():
+    if index_lost(backend):
         raise RuntimeError(f"{backend.name} index is empty while the database has content: run rebuild_search_index")
     return backend.name
 

@@ -102,8 +102,10 @@ def _key(request):
 
 
 def _storable(request, response):
+    # A page that used a CSRF token sets the visitor's CSRF cookie (Django does so whenever the
+    # token is used): that cookie, any cookie, keeps the page from other visitors. Only a page with
+    # placeholders may set the CSRF cookie: its first visitor's, which is not stored (below).
     placeholders = getattr(response, PLACEHOLDERS_ATTRIBUTE, False)
-    # The CSRF cookie of the first visitor of a page with placeholders is not stored (below).
     allowed_cookies = {settings.CSRF_COOKIE_NAME} if placeholders else set()
     if response.status_code != 200 or response.streaming or set(response.cookies) - allowed_cookies:
         return False
@@ -113,10 +115,7 @@ def _storable(request, response):
     if user is not None and user.is_authenticated:
         return False
     cache_control = response.get("Cache-Control", "").lower()
-    if "private" in cache_control or "no-store" in cache_control or "no-cache" in cache_control:
-        return False
-    # A page that holds this visitor's own CSRF token must never reach another visitor.
-    return placeholders or not request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not request.META.get("CSRF_COOKIE_USED")
+    return not ("private" in cache_control or "no-store" in cache_control or "no-cache" in cache_control)
 
 
 def _fill_in(request, content):

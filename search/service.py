@@ -81,7 +81,7 @@ def hotline_search(query, *, filters=None, limit=10, offset=0, facets=False, cha
         try:
             backend = get_backend()
             found = backend.search(request)
-            if not found.total and _index_lost(backend):
+            if not found.total and index_lost(backend):
                 raise SearchUnavailable("the search index is empty while the database has content: "
                                         "run rebuild_search_index (docs/faults.md)")
         except SearchUnavailable as exc:
@@ -98,10 +98,10 @@ def hotline_search(query, *, filters=None, limit=10, offset=0, facets=False, cha
     return response
 
 
-def _index_lost(backend):
-    """An answerless search on an empty index, while the database has content: the index was lost
-    (its disk emptied, a new volume mounted) and recreated empty. Saying "no answer" then would tell
-    the caller there is no policy; it is an outage. Asked only when nothing was found."""
+def index_lost(backend):
+    """An empty index while the database has content: the index was lost (its disk emptied, a new
+    volume mounted) and recreated empty. Saying "no answer" then would tell the caller there is no
+    policy; it is an outage. The search asks only when nothing was found; /readyz asks every time."""
     from .documents import anything_to_index
 
     return backend.document_count() == 0 and anything_to_index()

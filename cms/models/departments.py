@@ -1,5 +1,6 @@
 """Drafting departments (起草部门): who writes a policy, interprets it and answers for it."""
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -64,8 +65,6 @@ class Department(index.Indexed, models.Model):
         """[(code, short name)] in code order, from the shared cache: every hotline search lists them
         (the department filter, the facets, the knowledge-gap form); a department saved or deleted
         clears it (below)."""
-        from django.core.cache import cache
-
         names = cache.get(cls.SHORT_NAMES_KEY)
         if not isinstance(names, list):
             names = list(cls.objects.order_by("code").values_list("code", "short_name"))
@@ -83,6 +82,4 @@ class Department(index.Indexed, models.Model):
 @receiver(post_save, sender=Department)
 @receiver(post_delete, sender=Department)
 def _forget_short_names(**kwargs):
-    from django.core.cache import cache
-
     cache.delete(Department.SHORT_NAMES_KEY)

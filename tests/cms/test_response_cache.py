@@ -3,34 +3,18 @@ renewed the moment a page changes, and never anyone's personal copy — no logge
 token, no cookie, no restricted page, no error reaches another visitor."""
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
 from cms import response_cache
-from cms.factories import PolicyDocumentPageFactory
 from cms.models import PolicyDocumentPage
-from tests.cms.test_policy_validity import publish_with_interpretation
+from tests.cms.conftest import queries_of as fetch
 
 
 @pytest.fixture(autouse=True)
 def cache_on(settings):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 60
     cache.clear()
-
-
-@pytest.fixture
-def policy(departments, users):
-    page = PolicyDocumentPageFactory(parent=departments["rsj"].policy_index, slug="wending",
-                                     title="关于稳定就业的若干措施", doc_number="乌政办〔2021〕7号")
-    return publish_with_interpretation(page, users["admin"])
-
-
-def fetch(client, url, **extra):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, **extra)
-    return response, len(captured)
 
 
 def test_the_second_anonymous_visitor_gets_the_same_page_without_a_query(policy):

@@ -1,28 +1,13 @@
 """The remembered routes (cms/routing.py) and sites (cms/sites.py): fewer queries per page view,
 and never a stale answer after the tree changes — unpublished, moved, restricted, deleted."""
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction, Site
 
 from cms import routing, sites
-from cms.factories import PolicyDocumentPageFactory
 from cms.models import PolicyDocumentPage
 from interpretations.factories import InterpretationPageFactory
-from tests.cms.test_policy_validity import publish_with_interpretation
-
-
-@pytest.fixture
-def policy(departments, users):
-    page = PolicyDocumentPageFactory(parent=departments["rsj"].policy_index, slug="wending",
-                                     title="关于稳定就业的若干措施", doc_number="乌政办〔2021〕7号")
-    return publish_with_interpretation(page, users["admin"])
-
-
-def queries_of(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    return response, len(captured)
+from tests.cms.conftest import queries_of
 
 
 def test_a_page_routed_once_is_found_again_with_fewer_queries(client, policy, monkeypatch):

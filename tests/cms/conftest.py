@@ -1,0 +1,21 @@
+"""Fixtures of the page-cache and route-cache tests."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cms.factories import PolicyDocumentPageFactory
+from tests.cms.test_policy_validity import publish_with_interpretation
+
+
+@pytest.fixture
+def policy(departments, users):
+    page = PolicyDocumentPageFactory(parent=departments["rsj"].policy_index, slug="wending",
+                                     title="关于稳定就业的若干措施", doc_number="乌政办〔2021〕7号")
+    return publish_with_interpretation(page, users["admin"])
+
+
+def queries_of(client, url, **extra):
+    """(the response, how many queries it took)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **extra)
+    return response, len(captured)
