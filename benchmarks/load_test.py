@@ -51,10 +51,13 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from load import cpu  # benchmarks/load/cpu.py (this script's directory is on sys.path)
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -252,6 +255,8 @@ def run_locust(args, base, hotline, consultation_path, reads, receipts, prefix, 
     log = open(LOAD_DIR / "locust.log", "w")  # noqa: SIM115
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cpu_window = CpuWindow(start=args.ramp + 1, end=args.ramp + args.duration - 1)
+    cpu_window.start()
     samples = []
     while process.poll() is None:
         time.sleep(5)
@@ -261,9 +266,26 @@ def run_locust(args, base, hotline, consultation_path, reads, receipts, prefix, 
         phase = "爬坡" if elapsed < args.ramp else "测量"
         say(f"  {elapsed:5.0f} s / ~{args.duration + args.ramp} s（{phase}）· 已提交意见 {accepted} 条 · 负载 {samples[-1]:.1f}")
     log.close()
+    cpu_window.join()
     if process.returncode not in (0, 1):  # 1 = some requests failed: reported below, not a crash
         sys.exit(f"!! locust 退出码 {process.returncode}，见 {LOAD_DIR / 'locust.log'}")
-    return {"loadavg_samples": samples}
+    return {"loadavg_samples": samples, "cpu": cpu_window.result}
+
+
+class CpuWindow(threading.Thread):
+    """Two /proc snapshots inside the measured window (benchmarks/load/cpu.py): who used the cores."""
+
+    def __init__(self, start, end):
+        super().__init__(daemon=True)
+        self.offsets, self.result = (start, end), None
+
+    def run(self):
+        began = time.monotonic()
+        time.sleep(self.offsets[0])
+        before, t0 = cpu.snapshot(), time.monotonic()
+        time.sleep(max(1, self.offsets[1] - (time.monotonic() - began)))
+        after, t1 = cpu.snapshot(), time.monotonic()
+        self.result = cpu.shares(before, after, t1 - t0)
 
 
 def read_stats(prefix):
@@ -407,7 +429,51 @@ def print_report(result):
     print()
     print(table(["目标 goal", "要求", "本次", "结论"],
                 [[g, want, got, "达标" if ok else "未达标"] for g, want, got, ok in goals_of(result)]))
+    print_cpu(result)
     print(f"\n负载均值（1 分钟）{result['loadavg_mean']:.1f}；结果：{result['path']}")
+
+
+def cpu_projection(result):
+    """Cores each component would need for the goal's opinion rate, at this run's CPU per opinion.
+
+    Everything but the hotline pool and the worker grows with the residents' traffic (the public
+    readers are a fixed 20/s here, so this slightly overstates it); the hotline's searches stay at the
+    offered rate. A rough budget, not a model: it shows whether the goal fits into the machine.
+    """
+    usage = result.get("cpu")
+    submitted = result["actions"].get("提交意见 POST", {}).get("rps", 0)
+    if not usage or not submitted:
+        return None
+    scale = GOALS["submit_rps"] / submitted
+    fixed = {"hotline", "worker", "other"}
+    needed = {key: row["cores"] * (1 if key in fixed else scale) for key, row in usage["components"].items()}
+    return {"opinions_per_s": GOALS["submit_rps"], "cores": {k: round(v, 2) for k, v in needed.items()},
+            "total_cores": round(sum(needed.values()), 2), "machine_cores": usage["cpus"]}
+
+
+def print_cpu(result):
+    usage = result.get("cpu")
+    if not usage:
+        return
+    stats = result["actions"]
+    served = {"web": sum(stats.get(n, {}).get("rps", 0) for n, (_l, kind) in ACTIONS.items()
+                         if kind != "search" or not result.get("hotline_pool")),
+              "hotline": sum(stats.get(n, {}).get("rps", 0) for n, (_l, kind) in ACTIONS.items() if kind == "search")
+              if result.get("hotline_pool") else 0}
+    rows = []
+    for key, row in usage["components"].items():
+        per_request = (f"{row['cores'] / served[key] * 1000:.1f} ms（{served[key]:.0f} 次/秒）"
+                       if served.get(key) else "")
+        rows.append([row["label"], f"{row['cores']:.2f}", f"{row['share'] * 100:.0f} %", per_request])
+    print(f"\nCPU 去向 where the cores went（测量窗口 {usage['seconds']} s；本机 {usage['cpus']} 核，"
+          f"忙 {usage['busy_cores']:.2f} 核，空闲 {usage['idle_share'] * 100:.1f} %）")
+    print(table(["组件 component", "核 cores", "占比", "每请求 CPU"], rows))
+    projection = cpu_projection(result)
+    if projection:
+        parts = " + ".join(f"{usage['components'][k]['label'].split(' ')[0]} {v:.2f}"
+                           for k, v in projection["cores"].items() if v >= 0.01)
+        print(f"按本次每条意见的 CPU 推算，{projection['opinions_per_s']} 条/秒需要 {projection['total_cores']:.2f} 核"
+              f"（{parts}），本机 {projection['machine_cores']} 核")
 
 
 def write_charts(result, baseline=None):
@@ -432,6 +498,16 @@ def write_charts(result, baseline=None):
                 value_key=key, value_text=lambda r, k=key, u=unit: f"{r[k]:.0f} {u}",
                 row_desc=lambda r, k=key, u=unit: f"{r['label']} {r[k]:.0f} {u}",
                 desc=f"目标：意见提交 ≥ {GOALS['submit_rps']} 次/秒且 p95 < {GOALS['submit_p95_ms']} ms，检索 p95 < {GOALS['search_p95_ms']} ms")))
+    for tag, source in [("本次", result)] + ([("基线", baseline)] if baseline and baseline.get("cpu") else []):
+        if not source.get("cpu"):
+            continue
+        data = [{"label": row["label"], "cores": row["cores"]} for row in source["cpu"]["components"].values()]
+        caption = f"CPU 去向（核）· {tag} {source['started']}"
+        sections.append((caption, bar_chart_svg(
+            data, title=caption, id_prefix=f"cpu-{tag}", max_value=max(1, source["cpu"]["cpus"]),
+            value_key="cores", value_text=lambda r: f"{r['cores']:.2f} 核",
+            row_desc=lambda r: f"{r['label']} {r['cores']:.2f} 核",
+            desc=f"本机 {source['cpu']['cpus']} 核；测量窗口内每个组件平均占用的核数")))
     page = ("<!DOCTYPE html><html lang=\"zh-Hans\"><meta charset=\"utf-8\"><title>混合负载测试 "
             f"{result['started']}</title><body><h1>混合负载测试 {result['started']}</h1>"
             + "".join(f"<figure><figcaption>{caption}</figcaption>{svg}</figure>" for caption, svg in sections)
@@ -453,6 +529,10 @@ def compare_with_baseline(result, path):
                      f"{before['p95_ms']:.0f} → {now['p95_ms']:.0f}", f"×{ratio:.2f}"])
     print(f"\n对比基线 {path}（git {baseline['git'][:10]}，{baseline['started']}）：")
     print(table(["动作 action", "req/s", "p50 ms", "p95 ms", "p95 本次÷基线"], rows))
+    if baseline.get("cpu") and result.get("cpu"):
+        print(table(["组件 component", "核 cores 基线 → 本次"],
+                    [[row["label"], f"{baseline['cpu']['components'].get(key, {}).get('cores', 0):.2f} → {row['cores']:.2f}"]
+                     for key, row in result["cpu"]["components"].items()]))
 
 
 def git_commit():
@@ -544,8 +624,10 @@ def main(argv=None):
                                                           "operators": args.operators, "readers": args.readers},
         "actions": actions, "failures": failures, "count": count, "drained_after_s": drained,
         "loadavg_mean": statistics.mean(run["loadavg_samples"]) if run["loadavg_samples"] else 0.0,
+        "cpu": run["cpu"],
         "path": str(RESULTS_DIR / f"load-{stamp}.json"),
     }
+    result["cpu_projection"] = cpu_projection(result)
     Path(result["path"]).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print_report(result)
     baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8")) if args.baseline else None
