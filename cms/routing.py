@@ -118,10 +118,31 @@ class RememberedRestrictionsMixin:
 
 
 OBJECT_SECONDS = 60  # what a page shows of other rows (its department's name) may lag this much
+_memo = {}  # key → (generation, value): this process's answers derived from the page tree
+
+
+def per_generation(current, key, compute):
+    """``compute()``, remembered in this process for as long as the tree's generation is ``current``.
+
+    For what follows from the page tree alone (a page's URL, its form's choices): no round trip to
+    the shared cache, and a new generation (any page saved, published, moved …) recomputes it. The
+    caller read ``current`` in the same request (live_page() does); without one, nothing is kept.
+    Keys are few (one per page and value), and a new generation overwrites the old entry.
+    """
+    if current is None:
+        return compute()
+    entry = _memo.get(key)
+    if entry is not None and entry[0] == current:
+        return entry[1]
+    value = compute()
+    _memo[key] = (current, value)
+    return value
 
 
 def live_page(queryset, pk):
     """The live page ``pk`` of ``queryset`` (typed, with its select_related), or None.
+
+    The page carries the generation it was found in (``_route_generation``), for per_generation().
 
     Kept in the shared cache as the object itself under the generation, with whether a view
     restriction covers it (``is_restricted`` then needs no round trip): a page saved, published,
@@ -134,13 +155,13 @@ def live_page(queryset, pk):
     if isinstance(found, tuple) and len(found) == 2:
         page, restricted = found
         if isinstance(page, queryset.model) and page.pk == int(pk) and page.live:
-            page._route_restricted = restricted
+            page._route_restricted, page._route_generation = restricted, current
             return page
     page = queryset.live().filter(pk=pk).order_by().first()
     if page is not None and current is not None:
         restricted = is_restricted(page)
         cache.set(key, (current, (page, restricted)), OBJECT_SECONDS)
-        page._route_restricted = restricted
+        page._route_restricted, page._route_generation = restricted, current
     return page
 
 

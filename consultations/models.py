@@ -14,6 +14,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from cms import routing
 from cms.blocks import PolicyBodyBlock
 from cms.routing import RememberedRestrictionsMixin
 
@@ -191,12 +192,19 @@ class ConsultationPage(RememberedRestrictionsMixin, Page):
         return [t.strip() for t in self.topics.replace("，", ",").split(",") if t.strip()]
 
     def clause_choices(self):
-        return [(b.value["number"], f"第{b.value['number']}条 {b.value.get('heading') or ''}".strip())
-                for b in self.draft if b.block_type == "clause"]
+        return self._per_generation("clauses", lambda: [
+            (b.value["number"], f"第{b.value['number']}条 {b.value.get('heading') or ''}".strip())
+            for b in self.draft if b.block_type == "clause"])
 
     def questions(self):
         """Questionnaire questions with stable ids (the StreamField block ids)."""
-        return [(block.id, block.block_type, block.value) for block in self.questionnaire]
+        return self._per_generation(
+            "questions", lambda: [(block.id, block.block_type, block.value) for block in self.questionnaire])
+
+    def _per_generation(self, name, compute):
+        # A page from routing.live_page() (every opinion's POST) knows the tree's generation: the
+        # StreamField is then read once per process and publication, not on every submission.
+        return routing.per_generation(getattr(self, "_route_generation", None), ("consultation", name, self.pk), compute)
 
     def get_context(self, request, *args, **kwargs):
         from .views import consultation_context

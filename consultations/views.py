@@ -61,15 +61,22 @@ LOOKUP_URL_CACHE_KEY = "consultations:lookup-url"
 OPINION_COUNT_SECONDS = 30  # "已收到意见 N 条" may lag this much; a COUNT over 75,899 rows on every view costs more
 
 
-def lookup_url():
+def lookup_url(generation=None):
+    """The receipt-lookup page's URL; with the tree's ``generation`` (live_page()'s) from this process."""
+    if generation is not None:
+        return routing.per_generation(generation, ("consultations", "lookup-url"), _lookup_url)
     url = cache.get(LOOKUP_URL_CACHE_KEY)
     if url is None:
-        from .models import ConsultationIndexPage
-
-        index = ConsultationIndexPage.objects.live().first()
-        url = f"{index.url}chaxun/" if index else ""
+        url = _lookup_url()
         cache.set(LOOKUP_URL_CACHE_KEY, url, 300)
     return url
+
+
+def _lookup_url():
+    from .models import ConsultationIndexPage
+
+    index = ConsultationIndexPage.objects.live().first()
+    return f"{index.url}chaxun/" if index else ""
 
 
 def opinion_count(page):
@@ -165,9 +172,12 @@ def submit(page, request):
         opinion, created = submit_opinion(page, form, client, now=now)
     except ConsultationClosed:
         return _render(page, request, form, status=403, closed_message="本次意见征集已截止，不再接受意见。")
+    generation = getattr(page, "_route_generation", None)  # a page from routing.live_page()
+    page_url = routing.per_generation(generation, ("consultations", "url", page.pk, request.get_host()),
+                                      lambda: page.get_url(request))
     return TemplateResponse(request, "consultations/receipt.html",
                             {"page": page, "opinion": opinion, "created": created, "self": page,
-                             "page_url": page.get_url(request), "lookup_url": lookup_url()})
+                             "page_url": page_url, "lookup_url": lookup_url(generation)})
 
 
 @require_POST

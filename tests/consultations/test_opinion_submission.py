@@ -5,6 +5,9 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from consultations.models import ModerationStatus, Opinion, QuestionAnswer, SensitiveWord
 from tests.consultations.conftest import opinion_data
@@ -159,3 +162,41 @@ def test_questionnaire_answers_are_stored_and_required_ones_enforced(client, con
 def test_choices_outside_the_consultation_are_refused(client, consultation, field, value):
     response = post(client, consultation, opinion_data(client, consultation, **{field: value}))
     assert response.status_code == 400 and "请从列表中选择" in response.content.decode()
+
+
+def _mask_without_shortcut(text):
+    """mask_personal_data as it was before its pre-check: every pattern searched, always."""
+    from consultations import privacy
+
+    text = text.translate(privacy._FULL_WIDTH_DIGITS)
+    for pattern, replacement in ((privacy._ID_NUMBER, "[身份证号已隐藏]"), (privacy._EMAIL, "[邮箱已隐藏]"),
+                                 (privacy._MOBILE, "[电话已隐藏]"), (privacy._LANDLINE, "[电话已隐藏]")):
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# Fragments shaped like each kind of number (and near misses), glued to noise of digits and separators.
+NUMBER_LIKE = st.one_of(
+    st.from_regex(r"1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{3,5}", fullmatch=True),
+    st.from_regex(r"0[0-9]{2,3}-?[0-9]{6,8}", fullmatch=True),
+    st.from_regex(r"[0-9]{6}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx]", fullmatch=True),
+    st.from_regex(r"[a-z0-9.]{1,5}[@＠][a-z0-9]{1,5}(\.[a-z]{2,3})?", fullmatch=True),
+    st.text(alphabet="0123456789０１２３１３９－-  @＠.Xxab张三电话邮箱", max_size=20),
+)
+
+
+@given(st.lists(NUMBER_LIKE, max_size=5).map("".join))
+@hypothesis_settings(max_examples=800, deadline=None)
+def test_the_personal_data_pre_check_never_skips_a_number(text):
+    """Text the quick pre-check lets through unsearched has nothing any of the four patterns finds."""
+    from consultations.privacy import mask_personal_data
+
+    assert mask_personal_data(text) == _mask_without_shortcut(text)
+
+
+@pytest.mark.parametrize("text", ["139 1234 5678", "139-1234-5678", "0991-1234567", "650102195001011234",
+                                  "a@b.cn", "１３９１２３４５６７８", "电话13912345678谢谢"])
+def test_the_pre_check_lets_every_kind_of_number_through_to_the_patterns(text):
+    from consultations.privacy import mask_personal_data
+
+    assert "已隐藏" in mask_personal_data(text)
