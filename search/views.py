@@ -35,8 +35,9 @@ def _return_url(request):
 
 
 def _search_context(request, channel):
-    form = SearchForm(request.GET or None)
-    context = {"form": form, "response": None, "return_url": _return_url(request)}
+    departments = Department.short_names()
+    form = SearchForm(request.GET or None, departments=departments)
+    context = {"form": form, "response": None, "return_url": _return_url(request), "departments": departments}
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
         page = form.cleaned_data.get("page") or 1
         response = hotline_search(form.cleaned_data["q"], filters=form.filters(), limit=PAGE_SIZE,
@@ -48,7 +49,7 @@ def _search_context(request, channel):
             response=response, page=page, base_query=params.urlencode(),
             has_next=page * PAGE_SIZE < response.total, has_previous=page > 1,
         )
-        names = dict(Department.short_names())
+        names = dict(departments)
         context["department_facets"] = [(names.get(code, code), n)
                                         for code, n in response.facets.get("department", {}).items()]
     return context
@@ -59,7 +60,8 @@ def _search_context(request, channel):
 @require_GET
 def hotline(request):
     context = _search_context(request, SearchQueryLog.Channel.HOTLINE)
-    context["gap_form"] = KnowledgeGapForm(initial={"query": request.GET.get("q", "")})
+    context["gap_form"] = KnowledgeGapForm(initial={"query": request.GET.get("q", "")},
+                                           departments=context["departments"])
     template = "search/includes/results.html" if request.GET.get("partial") else "search/hotline.html"
     return render(request, template, context)
 
