@@ -6,4 +6,4 @@ class CmsConfig(AppConfig):
     verbose_name = "政策文件与部门"
 
     def ready(self):
-        from . import routing, signals, sites  # noqa: F401  (signal receivers: the route and site caches)
+        from . import permissions, routing, signals, sites  # noqa: F401  (signal receivers: the permission, route and site caches)

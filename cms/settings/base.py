@@ -120,6 +120,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Django's ModelBackend, with each user's model permissions kept in the shared cache until any grant
+# changes (cms/permissions.py): the hotline's permission check costs no query.
+AUTHENTICATION_BACKENDS = ["cms.permissions.SharedCachePermissionsBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "cms.passwords.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 10}},
