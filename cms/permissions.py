@@ -11,15 +11,13 @@ Only what ModelBackend itself answers from those tables is kept: whether the use
 superuser is read from the user row on every request, as before, and Wagtail's page and
 collection permissions have their own tables and checks.
 """
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete
 from django.dispatch import receiver
+
+from cms import versions
 
 VERSION_KEY = "auth:permissions:version"
 SECONDS = 3600
@@ -29,38 +27,26 @@ def _key(user):
     return f"auth:permissions:v1:{user.pk}"
 
 
-def _version(values):
-    version = values.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex[:12], None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
 class SharedCachePermissionsBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous or hasattr(user_obj, "_perm_cache"):
             return super().get_all_permissions(user_obj, obj)
         key = _key(user_obj)
-        values = cache.get_many([VERSION_KEY, key])  # one round trip for both
-        version, stored = _version(values), values.get(key)
-        if version is not None and isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
-            user_obj._perm_cache = set(stored[1])
+        version, stored = versions.read(VERSION_KEY, key)
+        if isinstance(stored, frozenset):
+            user_obj._perm_cache = set(stored)
             return user_obj._perm_cache
         permissions = super().get_all_permissions(user_obj)
-        if version is not None:
-            # Superusers and inactive users never reach here with a grant that matters: has_perm
-            # answers them before asking any backend; is_active is the user row's, read per request.
-            cache.set(key, (version, frozenset(permissions)), SECONDS)
+        # Superusers and inactive users never reach here with a grant that matters: has_perm
+        # answers them before asking any backend; is_active is the user row's, read per request.
+        versions.store(key, version, frozenset(permissions), SECONDS)
         return permissions
 
 
 def permissions_changed(action="post_", **kwargs):
-    """A new version now, and again at commit: a request in between may have stored the old grants."""
-    if not action.startswith("post_"):  # m2m_changed says pre_add, then post_add: once is enough
-        return
-    cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None))
+    """A new version: every user's remembered grants are forgotten, in every process."""
+    if action.startswith("post_"):  # m2m_changed says pre_add, then post_add: once is enough
+        versions.renew(VERSION_KEY)
 
 
 User = get_user_model()

@@ -29,11 +29,10 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 
-from cms import routing
+from cms import routing, versions
 
 KEY_VERSION = "v1"  # the stored value's shape: processes of two releases share the cache
 QUERY_MAX = 200
@@ -137,11 +136,9 @@ class AnonymousResponseCacheMiddleware:
             return self.get_response(request)
         request.response_cache_active = True  # views may render placeholders: they are filled in here
         key = _key(request)
-        values = cache.get_many([routing.GENERATION_KEY, key])
-        current = routing.generation(values)
-        stored = values.get(key)
-        if current is not None and isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
-            served = self._serve(request, stored[1])
+        current, stored = versions.read(routing.GENERATION_KEY, key)
+        if stored is not None:
+            served = self._serve(request, stored)
             if served is not None:
                 return served
         response = self.get_response(request)
@@ -163,7 +160,7 @@ class AnonymousResponseCacheMiddleware:
         headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_STORED]
         entry = {"status": response.status_code, "headers": headers, "content": response.content,
                  "placeholders": placeholders}
-        cache.set(key, (current, entry), lifetime)
+        versions.store(key, current, entry, lifetime)
 
     def _serve(self, request, entry):
         if not (isinstance(entry, dict) and {"status", "headers", "content", "placeholders"} <= entry.keys()):

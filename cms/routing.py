@@ -12,15 +12,14 @@ as always. Only whole-page answers are kept: a RoutablePage's sub-path (/zhengqi
 routed the usual way.
 """
 import hashlib
-import uuid
 
 from django.apps import apps
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from cms import versions
 
 GENERATION_KEY = "routes:generation"
 # The value's shape is part of the key: web processes of two releases share the cache during a deploy.
@@ -30,39 +29,17 @@ ROUTE_SECONDS = 3600
 
 def generation(values=None):
     """The current generation; ``values``: what a get_many() that asked for GENERATION_KEY returned."""
-    value = (values if values is not None else cache.get_many([GENERATION_KEY])).get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex[:12], None)
-        value = cache.get(GENERATION_KEY)
-    return value
+    return versions.current(GENERATION_KEY, values)
 
 
 def _current(key):
-    """(generation, the value remembered under ``key`` if it was stored in this generation).
-
-    One round trip to the cache for both: values are stored as (generation, value) under a key
-    without the generation, and an older generation's value counts as absent.
-    """
-    values = cache.get_many([GENERATION_KEY, key])
-    current = generation(values)
-    stored = values.get(key)
-    if current is None or not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != current:
-        return current, None
-    return current, stored[1]
-
-
-def _new_generation():
-    cache.set(GENERATION_KEY, uuid.uuid4().hex[:12], None)
+    """(generation, the value remembered under ``key`` if it was stored in this generation)."""
+    return versions.read(GENERATION_KEY, key)
 
 
 def tree_changed(**kwargs):
-    """A new generation: every remembered route is forgotten, in every process.
-
-    Now, and again when the transaction commits: a request routed in between saw the tree before
-    the change and may have remembered it under the new generation.
-    """
-    _new_generation()
-    transaction.on_commit(_new_generation)
+    """A new generation: every remembered route is forgotten, in every process (cms/versions.py)."""
+    versions.renew(GENERATION_KEY)
 
 
 @receiver(post_save)
@@ -97,8 +74,7 @@ def _restrictions():
     if not (isinstance(found, tuple) and len(found) == 2):
         paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
         found = (paths, Page.objects.filter(alias_of__isnull=False).exists())
-        if current is not None:
-            cache.set(RESTRICTED_KEY, (current, found), ROUTE_SECONDS)
+        versions.store(RESTRICTED_KEY, current, found, ROUTE_SECONDS)
     return found
 
 
@@ -139,10 +115,15 @@ def per_generation(current, key, compute):
     return value
 
 
+def generation_of(page):
+    """The generation a page from live_page() was found in; None for any other page object."""
+    return getattr(page, "_route_generation", None)
+
+
 def live_page(queryset, pk):
     """The live page ``pk`` of ``queryset`` (typed, with its select_related), or None.
 
-    The page carries the generation it was found in (``_route_generation``), for per_generation().
+    The page carries the generation it was found in (generation_of()), for per_generation().
 
     Kept in the shared cache as the object itself under the generation, with whether a view
     restriction covers it (``is_restricted`` then needs no round trip): a page saved, published,
@@ -160,7 +141,7 @@ def live_page(queryset, pk):
     page = queryset.live().filter(pk=pk).order_by().first()
     if page is not None and current is not None:
         restricted = is_restricted(page)
-        cache.set(key, (current, (page, restricted)), OBJECT_SECONDS)
+        versions.store(key, current, (page, restricted), OBJECT_SECONDS)
         page._route_restricted, page._route_generation = restricted, current
     return page
 
@@ -204,4 +185,4 @@ def remember(root, path_components, result, current):
     page = result[0] if result else None
     if current is None or page is None or page.url_path != _url_path(root, path_components):
         return  # no cache, no page, or a RoutablePage's sub-path: not a whole-page answer
-    cache.set(_key(root, path_components), (current, (page._meta.label_lower, page.pk)), ROUTE_SECONDS)
+    versions.store(_key(root, path_components), current, (page._meta.label_lower, page.pk), ROUTE_SECONDS)

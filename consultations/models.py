@@ -204,7 +204,7 @@ class ConsultationPage(RememberedRestrictionsMixin, Page):
     def _per_generation(self, name, compute):
         # A page from routing.live_page() (every opinion's POST) knows the tree's generation: the
         # StreamField is then read once per process and publication, not on every submission.
-        return routing.per_generation(getattr(self, "_route_generation", None), ("consultation", name, self.pk), compute)
+        return routing.per_generation(routing.generation_of(self), ("consultation", name, self.pk), compute)
 
     def get_context(self, request, *args, **kwargs):
         from .views import consultation_context

@@ -172,7 +172,7 @@ def submit(page, request):
         opinion, created = submit_opinion(page, form, client, now=now)
     except ConsultationClosed:
         return _render(page, request, form, status=403, closed_message="本次意见征集已截止，不再接受意见。")
-    generation = getattr(page, "_route_generation", None)  # a page from routing.live_page()
+    generation = routing.generation_of(page)  # None unless the page came from routing.live_page()
     page_url = routing.per_generation(generation, ("consultations", "url", page.pk, request.get_host()),
                                       lambda: page.get_url(request))
     return TemplateResponse(request, "consultations/receipt.html",

@@ -31,6 +31,17 @@ def build_site_tree():
     return home, policy_index
 
 
+@pytest.fixture
+def empty_cache():
+    """The cache empty before and after the test: rate-limit counters, the sensitive-word list,
+    remembered routes and permissions live there (the tests' in-process cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def fresh_search_index(settings, tmp_path):
     """Every test gets its own embedded search index and a freshly loaded vocabulary."""

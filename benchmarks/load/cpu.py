@@ -48,7 +48,7 @@ def component_of(cmdline, environ):
 
 
 def snapshot(proc=Path("/proc")):
-    """{pid: (component, own ticks, reaped children's ticks, parent pid)} and the machine's ticks."""
+    """{pid: (component, own ticks, reaped children's ticks)} and the machine's busy and idle ticks."""
     processes = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
@@ -58,7 +58,6 @@ def snapshot(proc=Path("/proc")):
             continue
         # The command name (field 2) may contain spaces and parentheses: split after its last ")".
         fields = stat.rsplit(b")", 1)[1].split()
-        ppid = int(fields[1])
         own = int(fields[11]) + int(fields[12])  # utime, stime
         children = int(fields[13]) + int(fields[14])  # cutime, cstime
         cmdline = _read(entry / "cmdline") or b""
@@ -66,7 +65,7 @@ def snapshot(proc=Path("/proc")):
             component = "other"
         else:
             component = component_of(cmdline, _read(entry / "environ") or b"")
-        processes[int(entry.name)] = (component, own, children, ppid)
+        processes[int(entry.name)] = (component, own, children)
     machine = {"busy": 0, "idle": 0}
     for line in (proc / "stat").read_text().splitlines():
         if line.startswith("cpu "):
@@ -86,13 +85,13 @@ def shares(before, after, seconds, ticks_per_second=None):
     hz = ticks_per_second or os.sysconf("SC_CLK_TCK")
     used = dict.fromkeys(COMPONENTS, 0)
     old, new = before["processes"], after["processes"]
-    for pid, (component, own, children, _ppid) in new.items():
+    for pid, (component, own, children) in new.items():
         was = old.get(pid)
         if was is not None and was[0] == component:
             used[component] += (own - was[1]) + (children - was[2])
         else:  # started inside the window
             used[component] += own + children
-    for pid, (component, own, children, _ppid) in old.items():
+    for pid, (component, own, children) in old.items():
         if pid not in new:
             # Ended inside the window: its whole lifetime is now in its parent's children counters
             # (when the parent reaped it), of which the part before the window is not ours.

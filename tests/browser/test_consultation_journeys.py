@@ -43,13 +43,8 @@ TEMPLATE_REPLY = "感谢您的建议。草案第二条已将补贴范围扩大�
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(empty_cache):
     """Rate-limit counters and the sensitive-word list live in the (in-process) cache."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- helpers ----------------------------------------------------------------------------------

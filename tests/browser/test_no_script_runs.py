@@ -66,13 +66,8 @@ FIND_INJECTED = """marker => {
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(empty_cache):
     """Rate-limit counters and the sensitive-word list live in the (in-process) cache."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -51,16 +51,23 @@ def test_component_of_each_process(cpu):
     assert cpu.component_of(GUNICORN.replace(" ", "\0").encode(), b"NOTE=GUNICORN_POOL=hotline-later") == "web"
 
 
+# Processes that live through the window: pid, name, command line, environment, utime (before, after).
+STEADY = [
+    (20, "gunicorn", GUNICORN, "GUNICORN_POOL=hotline", (100, 130)),
+    (30, "postgres", "postgres: postgres zcjd_load 127.0.0.1(1) idle", "", (40, 60)),
+    (40, "redis-server", "/usr/bin/redis-server 127.0.0.1:6379", "", (5, 9)),
+    (50, "locust", "/v/bin/python /v/bin/locust -f x.py", "", (10, 25)),
+    (2, "kthreadd", "", "", (3, 5)),  # a kernel thread: no command line
+]
+
+
 def test_shares_over_a_window(tmp_path, cpu):
     proc = tmp_path / "proc"
     write_machine(proc, busy=1000, idle=1000)
     write_process(proc, 10, name="gunicorn", cmdline=GUNICORN, utime=50)  # the web master
     write_process(proc, 11, name="gunicorn", cmdline=GUNICORN, utime=300, stime=20, ppid=10)  # replaced below
-    write_process(proc, 20, name="gunicorn", cmdline=GUNICORN, utime=100, environ="GUNICORN_POOL=hotline")
-    write_process(proc, 30, name="postgres", cmdline="postgres: postgres zcjd_load 127.0.0.1(1) idle", utime=40)
-    write_process(proc, 40, name="redis-server", cmdline="/usr/bin/redis-server 127.0.0.1:6379", utime=5)
-    write_process(proc, 50, name="locust", cmdline="/v/bin/python /v/bin/locust -f x.py", utime=10)
-    write_process(proc, 2, name="kthreadd", cmdline="", utime=3)
+    for pid, name, cmdline, environ, (utime, _later) in STEADY:
+        write_process(proc, pid, name=name, cmdline=cmdline, utime=utime, environ=environ)
     before = cpu.snapshot(proc)
 
     write_machine(proc, busy=1150, idle=1050)  # 150 busy ticks, 50 idle ticks
@@ -69,11 +76,8 @@ def test_shares_over_a_window(tmp_path, cpu):
     (proc / "11" / "stat").unlink()
     write_process(proc, 10, name="gunicorn", cmdline=GUNICORN, utime=52, cutime=340, cstime=10)
     write_process(proc, 12, name="gunicorn", cmdline=GUNICORN, utime=18, ppid=10)
-    write_process(proc, 20, name="gunicorn", cmdline=GUNICORN, utime=130, environ="GUNICORN_POOL=hotline")
-    write_process(proc, 30, name="postgres", cmdline="postgres: postgres zcjd_load 127.0.0.1(1) idle", utime=60)
-    write_process(proc, 40, name="redis-server", cmdline="/usr/bin/redis-server 127.0.0.1:6379", utime=9)
-    write_process(proc, 50, name="locust", cmdline="/v/bin/python /v/bin/locust -f x.py", utime=25)
-    write_process(proc, 2, name="kthreadd", cmdline="", utime=5)
+    for pid, name, cmdline, environ, (_earlier, utime) in STEADY:
+        write_process(proc, pid, name=name, cmdline=cmdline, utime=utime, environ=environ)
     after = cpu.snapshot(proc)
 
     usage = cpu.shares(before, after, seconds=1.0, ticks_per_second=100)

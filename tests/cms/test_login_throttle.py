@@ -1,15 +1,9 @@
 """Admin login throttling: guessing a password is stopped, with a Chinese message; others are unaffected."""
 import pytest
-from django.core.cache import cache
 
 from cms.factories import UserFactory
 
-
-@pytest.fixture(autouse=True)
-def fresh_counters():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")  # fresh throttle counters
 
 
 def login(client, username, password):

@@ -11,12 +11,7 @@ from cms import permissions
 from cms.factories import UserFactory
 from cms.roles import HOTLINE_GROUP
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 @pytest.fixture

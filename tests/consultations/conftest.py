@@ -1,14 +1,11 @@
 import pytest
-from django.core.cache import cache
 
 from consultations.factories import ConsultationPageFactory
 
 
 @pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()  # rate-limit counters and the sensitive-word list live in the cache
-    yield
-    cache.clear()
+def clear_cache(empty_cache):
+    """Every consultation test starts with an empty cache (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_per_generation_keeps_a_value_until_the_generation_changes():
 
 def test_form_choices_are_read_once_per_generation(consultation):
     first, second = live(consultation), live(consultation)
-    assert first._route_generation == second._route_generation
+    assert routing.generation_of(first) == routing.generation_of(second)
     assert first.clause_choices() is second.clause_choices()  # the same list: not read again
     assert first.questions() is second.questions()
     # A page that did not come through live_page (a preview, the admin) reads its own fields.

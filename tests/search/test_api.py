@@ -3,9 +3,10 @@ import json
 
 import jsonschema
 import pytest
-from django.core.cache import cache
 
 from search.views import OPENAPI_PATH
+
+pytestmark = pytest.mark.usefixtures("empty_cache")  # no rate-limit count carried over
 
 SCHEMA = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 
@@ -14,13 +15,6 @@ def validate(body, component):
     schema = {**SCHEMA["components"]["schemas"][component], "components": SCHEMA["components"]}
     resolver_schema = json.loads(json.dumps(schema).replace("#/components/", "#/components/"))
     jsonschema.validate(body, resolver_schema)
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limit_carry_over():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_search_returns_the_documented_shape(client, qa_base):
