@@ -21,12 +21,14 @@ Steps:
    address, so the per-address opinion limit works as in production). The stack's output goes to
    var/load/stack.log. Waits for /readyz.
 2. 负载 load — locust (benchmarks/load/locustfile.py, installed from benchmarks/requirements.txt)
-   headless in this machine's other process, with constant-throughput users: --residents users
+   headless in this machine's other process: --residents users
    sharing --submit-rate opinions/s (each a GET of the consultation page then the POST), --operators
    operators sharing --search-rate searches/s (hotline page and JSON API; logged in beforehand, as
    --operator-sessions sessions: a login is a deliberately slow password hash), --readers sharing
    --read-rate page views/s. Users start over --ramp seconds; then the statistics are reset and the
-   measured run lasts --duration seconds.
+   measured run lasts --duration seconds. --arrivals poisson (default) draws each user's gaps at
+   random, as for independent people; --arrivals paced is locust's constant_throughput, whose users
+   of one spawn batch act in lock-step (benchmarks/load/arrivals.py).
 3. 核对 count — every form token the load generator saw accepted (a receipt number on the page) is
    stored exactly once with that receipt; receipts are unique; nothing refused was stored; the
    consultation's opinion count grew by exactly the number accepted; the search outbox and the task
@@ -65,6 +67,8 @@ LOAD_DIR = REPO / "var" / "load"
 BIN = Path(sys.executable).parent
 LOCUSTFILE = REPO / "benchmarks" / "load" / "locustfile.py"
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+# benchmarks/load/arrivals.py; results written before the choice existed were "paced".
+ARRIVAL_LABELS = {"poisson": "随机间隔 poisson", "paced": "固定节拍 paced"}
 GOALS = {"submit_rps": 200, "submit_p95_ms": 200, "search_p95_ms": 50}
 ACTIONS = {  # locust name → (label, kind)
     "征集页面 GET": ("征集页面 consultation page (GET)", "page"),
@@ -245,13 +249,14 @@ def run_locust(args, base, hotline, consultation_path, reads, receipts, prefix, 
            "LOAD_RESIDENTS": str(args.residents), "LOAD_RESIDENT_RATE": str(args.submit_rate / args.residents),
            "LOAD_OPERATORS": str(args.operators), "LOAD_OPERATOR_RATE": str(args.search_rate / args.operators),
            "LOAD_READERS": str(args.readers), "LOAD_READER_RATE": str(args.read_rate / args.readers),
-           "LOAD_OPERATOR_SESSIONS": json.dumps(sessions)}
+           "LOAD_OPERATOR_SESSIONS": json.dumps(sessions), "LOAD_ARRIVALS": args.arrivals}
     command = [locust_command(), "-f", str(LOCUSTFILE), "--headless", "--host", base,
                "--users", str(users), "--spawn-rate", f"{users / args.ramp:.2f}", "--run-time", f"{args.duration + args.ramp}s",
                "--reset-stats", "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
                "--loglevel", "WARNING"]
     say(f"locust：{args.residents} 位居民（共 {args.submit_rate}/s 意见）、{args.operators} 位座席（共 "
-        f"{args.search_rate}/s 检索）、{args.readers} 位读者（共 {args.read_rate}/s 页面），{args.duration} 秒")
+        f"{args.search_rate}/s 检索）、{args.readers} 位读者（共 {args.read_rate}/s 页面），{args.duration} 秒，"
+        f"到达 {ARRIVAL_LABELS[args.arrivals]}")
     log = open(LOAD_DIR / "locust.log", "w")  # noqa: SIM115
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -402,7 +407,8 @@ def print_report(result):
     print()
     print(f"混合负载测试 · {result['started']} · git {result['git'][:10]} · {result['machine']} · "
           f"gunicorn {result['workers']} workers · "
-          f"{'热线独立进程 hotline pool' if result.get('hotline_pool') else '单一进程池 single pool'} · {result['duration_s']} s")
+          f"{'热线独立进程 hotline pool' if result.get('hotline_pool') else '单一进程池 single pool'} · "
+          f"到达 {ARRIVAL_LABELS[result.get('arrivals', 'paced')]} · {result['duration_s']} s")
     rows = []
     for name, (label, _kind) in ACTIONS.items():
         s = result["actions"].get(name)
@@ -550,11 +556,13 @@ def parse_args(argv=None):
     parser.add_argument("--ramp", type=int, default=10,
                         help="seconds to start every user, before the statistics are reset (default 10)")
     parser.add_argument("--submit-rate", type=float, default=220, help="opinions/s offered (default 220)")
-    parser.add_argument("--residents", type=int, default=80, help="concurrent residents (default 80)")
+    parser.add_argument("--residents", type=int, default=400,
+                        help="concurrent residents (default 400: each acts every 1.8 s on average, long beside "
+                        "the time a submission takes, so random gaps lose little of the offered rate)")
     parser.add_argument("--search-rate", type=float, default=20, help="searches/s offered (default 20)")
     parser.add_argument("--operators", type=int, default=20, help="logged-in operators (default 20)")
     parser.add_argument("--read-rate", type=float, default=20, help="public page views/s (default 20)")
-    parser.add_argument("--readers", type=int, default=10, help="concurrent readers (default 10)")
+    parser.add_argument("--readers", type=int, default=40, help="concurrent readers (default 40)")
     parser.add_argument("--url", help="an already running stack (e.g. make run-prod's http://127.0.0.1:8001)")
     parser.add_argument("--hotline-url", help="with --url: its hotline pool (make run-prod's http://127.0.0.1:8002); "
                         "default: the same as --url")
@@ -570,6 +578,9 @@ def parse_args(argv=None):
                         help="that operator's password (load_demo's)")
     parser.add_argument("--operator-sessions", type=int, default=4,
                         help="logins made before the load, shared by the operators (default 4)")
+    parser.add_argument("--arrivals", choices=sorted(ARRIVAL_LABELS), default="poisson",
+                        help="when each user acts next: poisson (random gaps, default) or paced (locust's "
+                        "constant_throughput, in lock-step per spawn batch; runs before 2026-12-03)")
     parser.add_argument("--baseline", help="an earlier results JSON to compare with")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     return parser.parse_args(argv)
@@ -619,7 +630,8 @@ def main(argv=None):
     result = {
         "started": started.isoformat(timespec="seconds"), "git": git_commit(), "duration_s": args.duration,
         "machine": f"{platform.node()} ×{os.cpu_count()}", "python": platform.python_version(),
-        "workers": args.workers or "default", "hotline_pool": hotline != base, "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,
+        "workers": args.workers or "default", "hotline_pool": hotline != base, "arrivals": args.arrivals,
+        "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,
                                                           "read_rate": args.read_rate, "residents": args.residents,
                                                           "operators": args.operators, "readers": args.readers},
         "actions": actions, "failures": failures, "count": count, "drained_after_s": drained,

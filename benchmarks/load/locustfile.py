@@ -12,8 +12,11 @@ Three kinds of people at once, as on the day a hot consultation closes:
 * Reader     — the public reading the site: home, policy list, a policy, an interpretation.
 
 Offered load comes from LOAD_* environment variables (set by load_test.py): users per class and
-each user's requests per second (constant_throughput, so the load is open-ended: a slower server
-shows up as latency and a shortfall in throughput, not as a silently lower rate).
+each user's requests per second. LOAD_ARRIVALS picks when each next action starts (arrivals.py):
+"poisson" (default), random gaps as for independent people, or "paced", locust's
+constant_throughput (the users of a spawn batch stay in lock-step). Either way a gap counts from the
+start of the previous action, so the load is open-ended: a slower server shows up as latency and a
+shortfall in throughput, not as a silently lower rate.
 
 Every accepted opinion's form token and receipt number is appended to LOAD_RECEIPTS (one JSON line
 per submission, outcome included), so the driver can check the database afterwards: every accepted
@@ -27,12 +30,14 @@ import threading
 import uuid
 from urllib.parse import quote
 
-from locust import FastHttpUser, constant_throughput, events, task
+from arrivals import wait_time_for  # beside this file: locust puts its directory on sys.path
+from locust import FastHttpUser, events, task
 
 CONSULTATION = os.environ.get("LOAD_CONSULTATION_PATH", "/")
 READ_PATHS = [p for p in os.environ.get("LOAD_READ_PATHS", "/").split(",") if p]
 QUERIES = json.loads(os.environ.get("LOAD_QUERIES", '["社保怎么交"]'))
 RECEIPTS_PATH = os.environ.get("LOAD_RECEIPTS", "receipts.jsonl")
+ARRIVALS = os.environ.get("LOAD_ARRIVALS", "poisson")
 HOTLINE = os.environ.get("LOAD_HOTLINE_HOST", "").rstrip("/")  # empty: the host under test
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -81,7 +86,7 @@ def random_address():
 
 class Resident(FastHttpUser):
     weight = int(os.environ.get("LOAD_RESIDENTS", 40))
-    wait_time = constant_throughput(rate("LOAD_RESIDENT_RATE", 1))
+    wait_time = wait_time_for(ARRIVALS, rate("LOAD_RESIDENT_RATE", 1))
 
     @task
     def read_and_submit(self):
@@ -118,7 +123,7 @@ class Operator(FastHttpUser):
     """A hotline operator (座席), logged in, searching while callers talk."""
 
     weight = int(os.environ.get("LOAD_OPERATORS", 10))
-    wait_time = constant_throughput(rate("LOAD_OPERATOR_RATE", 1))
+    wait_time = wait_time_for(ARRIVALS, rate("LOAD_OPERATOR_RATE", 1))
 
     def on_start(self):
         # One workstation each: the API's per-client limit applies per seat. The session is one the
@@ -163,7 +168,7 @@ class Operator(FastHttpUser):
 
 class Reader(FastHttpUser):
     weight = int(os.environ.get("LOAD_READERS", 10))
-    wait_time = constant_throughput(rate("LOAD_READER_RATE", 1))
+    wait_time = wait_time_for(ARRIVALS, rate("LOAD_READER_RATE", 1))
 
     @task
     def read(self):
