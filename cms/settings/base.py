@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Work done once the response is sent (the hotline's query log): cms/after_response.py.
+    "cms.after_response.AfterResponseMiddleware",
     "cms.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous visitors' pages from the shared cache: a hit skips everything below (cms/response_cache.py).
