@@ -200,3 +200,27 @@ def test_the_pre_check_lets_every_kind_of_number_through_to_the_patterns(text):
     from consultations.privacy import mask_personal_data
 
     assert "已隐藏" in mask_personal_data(text)
+
+
+def _clean_always_with_bleach(value):
+    """clean_text before its shortcut: every text through bleach."""
+    import bleach
+
+    from consultations.privacy import _TAG_START
+
+    text = bleach.clean(str(value or ""), tags=set(), attributes={}, strip=True, strip_comments=True)
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    return _TAG_START.sub("＜", text).strip()
+
+
+@given(st.one_of(st.text(max_size=80),
+                 st.text(alphabet=st.sampled_from(list("建议补贴申请 \r\n\t\x0b\x0c\x00\x7f\x85\xa0\u3000\ufeff\ufffd"
+                                                       "\ufdd0\uffff\U0001fffe\U00020000<>&;#a")), max_size=40)))
+@hypothesis_settings(max_examples=1500, deadline=None)
+def test_plain_text_skips_bleach_with_the_same_result(text):
+    """Text with no markup and no character HTML parsing rewrites is stored exactly as bleach would."""
+    from consultations.privacy import clean_text
+
+    assert clean_text(text) == _clean_always_with_bleach(text)
