@@ -69,6 +69,7 @@ LOCUSTFILE = REPO / "benchmarks" / "load" / "locustfile.py"
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 # benchmarks/load/arrivals.py; results written before the choice existed were "paced".
 ARRIVAL_LABELS = {"poisson": "随机间隔 poisson", "paced": "固定节拍 paced"}
+SERVER_SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS", "HOTLINE_CONCURRENCY", "WEB_NICE")
 GOALS = {"submit_rps": 200, "submit_p95_ms": 200, "search_p95_ms": 50}
 ACTIONS = {  # locust name → (label, kind)
     "征集页面 GET": ("征集页面 consultation page (GET)", "page"),
@@ -408,7 +409,8 @@ def print_report(result):
     print(f"混合负载测试 · {result['started']} · git {result['git'][:10]} · {result['machine']} · "
           f"gunicorn {result['workers']} workers · "
           f"{'热线独立进程 hotline pool' if result.get('hotline_pool') else '单一进程池 single pool'} · "
-          f"到达 {ARRIVAL_LABELS[result.get('arrivals', 'paced')]} · {result['duration_s']} s")
+          f"到达 {ARRIVAL_LABELS[result.get('arrivals', 'paced')]} · {result['duration_s']} s"
+          + "".join(f" · {name}={value}" for name, value in result.get("server_overrides", {}).items()))
     rows = []
     for name, (label, _kind) in ACTIONS.items():
         s = result["actions"].get(name)
@@ -631,6 +633,9 @@ def main(argv=None):
         "started": started.isoformat(timespec="seconds"), "git": git_commit(), "duration_s": args.duration,
         "machine": f"{platform.node()} ×{os.cpu_count()}", "python": platform.python_version(),
         "workers": args.workers or "default", "hotline_pool": hotline != base, "arrivals": args.arrivals,
+        # What the stack took from this environment instead of its defaults (deploy/gunicorn.conf.py,
+        # deploy/run-prod-local.sh), so that a run with other settings says so.
+        "server_overrides": {name: os.environ[name] for name in SERVER_SETTINGS if name in os.environ},
         "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,
                                                           "read_rate": args.read_rate, "residents": args.residents,
                                                           "operators": args.operators, "readers": args.readers},
