@@ -1,4 +1,4 @@
-"""Fixtures of the page-cache and route-cache tests."""
+"""Fixtures of the page-cache and route-cache tests, and the load test's modules (benchmarks/load/)."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,3 +19,15 @@ def queries_of(client, url, **extra):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, **extra)
     return response, len(captured)
+
+
+def load_test_module(name):
+    """A module of benchmarks/load/ (not a package the tests can import): cpu.py, arrivals.py."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "load" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"load_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

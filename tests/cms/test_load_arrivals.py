@@ -1,21 +1,16 @@
 """When the load test's simulated people act (benchmarks/load/arrivals.py): random gaps with the
 offered mean, counted from the start of the previous action, no debt carried after a slow one."""
-import importlib.util
 import random
 import statistics
-from pathlib import Path
 
 import pytest
 
-ARRIVALS_MODULE = Path(__file__).resolve().parents[2] / "benchmarks" / "load" / "arrivals.py"
+from tests.cms.conftest import load_test_module
 
 
 @pytest.fixture(scope="module")
 def arrivals():
-    spec = importlib.util.spec_from_file_location("load_arrivals", ARRIVALS_MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_test_module("arrivals")
 
 
 class Clock:

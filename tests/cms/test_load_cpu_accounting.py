@@ -3,20 +3,15 @@
 A fake /proc in a temporary directory: processes of each component, a gunicorn worker replaced
 inside the window (its CPU moves into the master's children counters) and a kernel thread.
 """
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-CPU_MODULE = Path(__file__).resolve().parents[2] / "benchmarks" / "load" / "cpu.py"
+from tests.cms.conftest import load_test_module
 
 
 @pytest.fixture(scope="module")
 def cpu():
-    spec = importlib.util.spec_from_file_location("load_cpu", CPU_MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_test_module("cpu")
 
 
 def write_process(proc, pid, *, name, cmdline, utime, stime=0, cutime=0, cstime=0, ppid=1, environ=""):
