@@ -59,7 +59,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from load import cpu  # benchmarks/load/cpu.py (this script's directory is on sys.path)
+from load import arrivals, cpu  # benchmarks/load/ (this script's directory is on sys.path)
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -67,7 +67,7 @@ LOAD_DIR = REPO / "var" / "load"
 BIN = Path(sys.executable).parent
 LOCUSTFILE = REPO / "benchmarks" / "load" / "locustfile.py"
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-# benchmarks/load/arrivals.py; results written before the choice existed were "paced".
+# One per arrivals.PROFILES; results written before the choice existed were "paced".
 ARRIVAL_LABELS = {"poisson": "随机间隔 poisson", "paced": "固定节拍 paced"}
 SERVER_SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS", "HOTLINE_CONCURRENCY", "WEB_NICE")
 GOALS = {"submit_rps": 200, "submit_p95_ms": 200, "search_p95_ms": 50}
@@ -580,9 +580,9 @@ def parse_args(argv=None):
                         help="that operator's password (load_demo's)")
     parser.add_argument("--operator-sessions", type=int, default=4,
                         help="logins made before the load, shared by the operators (default 4)")
-    parser.add_argument("--arrivals", choices=sorted(ARRIVAL_LABELS), default="poisson",
+    parser.add_argument("--arrivals", choices=arrivals.PROFILES, default="poisson",
                         help="when each user acts next: poisson (random gaps, default) or paced (locust's "
-                        "constant_throughput, in lock-step per spawn batch; runs before 2026-12-03)")
+                        "constant_throughput, in lock-step per spawn batch, as in the earlier runs)")
     parser.add_argument("--baseline", help="an earlier results JSON to compare with")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     return parser.parse_args(argv)

@@ -97,7 +97,7 @@ def hotline_search(query, *, filters=None, limit=10, offset=0, facets=False, cha
     response.took_ms = round((time.perf_counter() - started) * 1000, 2)
     if log and channel and response.query and not response.error:
         # After the response is sent: the operator does not wait for the log's INSERT (cms/after_response.py).
-        defer(partial(_log, response.query, response.total, response.took_ms, channel, filters))
+        defer(partial(_log, response, channel, filters))
     return response
 
 
@@ -110,7 +110,7 @@ def index_lost(backend):
     return backend.document_count() == 0 and anything_to_index()
 
 
-def _log(query, total, took_ms, channel, filters):
+def _log(response, channel, filters):
     from cms.models import Department
 
     from .models import SearchQueryLog
@@ -119,9 +119,9 @@ def _log(query, total, took_ms, channel, filters):
         department = None
         if len(filters.departments) == 1:
             department = Department.objects.filter(code=filters.departments[0]).first()
-        SearchQueryLog.objects.create(query=mask_personal_data(query)[:200], channel=channel,
-                                      department=department, total=total, took_ms=took_ms)
+        SearchQueryLog.objects.create(query=mask_personal_data(response.query)[:200], channel=channel,
+                                      department=department, total=response.total, took_ms=response.took_ms)
     except Exception:  # a full disk or a locked database must not break the search itself
         logger.exception("could not log a hotline search")
-    if total == 0:
-        logger.info("hotline search without answer: channel=%s chars=%d", channel, len(query))
+    if response.total == 0:
+        logger.info("hotline search without answer: channel=%s chars=%d", channel, len(response.query))

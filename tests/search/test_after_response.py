@@ -8,6 +8,7 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from cms import after_response
@@ -63,8 +64,6 @@ def test_a_failing_deferred_function_is_logged_and_the_next_one_still_runs(rf, c
     def view(request):
         after_response.defer(broken)
         after_response.defer(lambda: done.append("second"))
-        from django.http import HttpResponse
-
         return HttpResponse("ok")
 
     response = after_response.AfterResponseMiddleware(view)(rf.get("/"))
