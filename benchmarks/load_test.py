@@ -36,6 +36,9 @@ Steps:
 4. 结果 output — requests, throughput and p50/p95/p99 per action, the goals (≥ 200 opinions/s with
    p95 < 200 ms, searches p95 < 50 ms, zero errors, zero lost) with 达标/未达标, JSON in
    benchmarks/results/, and with --baseline FILE a side-by-side comparison.
+5. 机器速度 machine speed — a fixed piece of Python work timed before the stack starts
+   (benchmarks/load/speed.py). Sessions run on different virtual machines; a baseline from a
+   machine more than 10 % faster or slower is flagged, with its CPU per request scaled to compare.
 
 Percentiles come from locust's histogram (two significant digits: 47 ms, 120 ms …). Exit status 0
 whatever the figures are, unless --check is given (then 1 when a goal is missed).
@@ -59,7 +62,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from load import arrivals, cpu  # benchmarks/load/ (this script's directory is on sys.path)
+from load import arrivals, cpu, speed  # benchmarks/load/ (this script's directory is on sys.path)
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -410,6 +413,7 @@ def print_report(result):
           f"gunicorn {result['workers']} workers · "
           f"{'热线独立进程 hotline pool' if result.get('hotline_pool') else '单一进程池 single pool'} · "
           f"到达 {ARRIVAL_LABELS[result.get('arrivals', 'paced')]} · {result['duration_s']} s"
+          + (f" · 机器速度 {result['machine_speed']['median_ms']:.1f} ms" if result.get("machine_speed") else "")
           + "".join(f" · {name}={value}" for name, value in result.get("server_overrides", {}).items()))
     rows = []
     for name, (label, _kind) in ACTIONS.items():
@@ -438,7 +442,22 @@ def print_report(result):
     print(table(["目标 goal", "要求", "本次", "结论"],
                 [[g, want, got, "达标" if ok else "未达标"] for g, want, got, ok in goals_of(result)]))
     print_cpu(result)
+    for line in speed_during_run(result):
+        print(line)
     print(f"\n负载均值（1 分钟）{result['loadavg_mean']:.1f}；结果：{result['path']}")
+
+
+def speed_during_run(result):
+    """Whether the machine ran Python as fast after the run as before it (benchmarks/load/speed.py)."""
+    before, after = result.get("machine_speed"), result.get("machine_speed_after")
+    ratio = speed.speed_ratio(after, before)
+    if ratio is None:
+        return []
+    line = (f"机器速度 machine speed：运行前 {before['median_ms']:.1f} ms · 运行后 {after['median_ms']:.1f} ms"
+            "（固定计算量的 CPU 时间中位数，越小越快）")
+    if speed.same_machine_kind(ratio):
+        return [line]
+    return [line, f"!! 机器速度在运行期间变化了 ×{ratio:.2f}：本次的毫秒与每请求 CPU 不宜与其他运行比较，请重跑"]
 
 
 def cpu_projection(result):
@@ -459,19 +478,31 @@ def cpu_projection(result):
             "total_cores": round(sum(needed.values()), 2), "machine_cores": usage["cpus"]}
 
 
+def served_per_s(result):
+    """Requests per second each gunicorn pool served (the hotline pool: the searches, when it ran)."""
+    stats = result["actions"]
+    return {"web": sum(stats.get(n, {}).get("rps", 0) for n, (_l, kind) in ACTIONS.items()
+                       if kind != "search" or not result.get("hotline_pool")),
+            "hotline": sum(stats.get(n, {}).get("rps", 0) for n, (_l, kind) in ACTIONS.items() if kind == "search")
+            if result.get("hotline_pool") else 0}
+
+
+def cpu_ms_per_request(result):
+    """{pool: CPU milliseconds per request it served}, for the pools that served any."""
+    usage, served = result.get("cpu"), served_per_s(result)
+    if not usage:
+        return {}
+    return {key: row["cores"] / served[key] * 1000 for key, row in usage["components"].items() if served.get(key)}
+
+
 def print_cpu(result):
     usage = result.get("cpu")
     if not usage:
         return
-    stats = result["actions"]
-    served = {"web": sum(stats.get(n, {}).get("rps", 0) for n, (_l, kind) in ACTIONS.items()
-                         if kind != "search" or not result.get("hotline_pool")),
-              "hotline": sum(stats.get(n, {}).get("rps", 0) for n, (_l, kind) in ACTIONS.items() if kind == "search")
-              if result.get("hotline_pool") else 0}
+    served, per_request_ms = served_per_s(result), cpu_ms_per_request(result)
     rows = []
     for key, row in usage["components"].items():
-        per_request = (f"{row['cores'] / served[key] * 1000:.1f} ms（{served[key]:.0f} 次/秒）"
-                       if served.get(key) else "")
+        per_request = (f"{per_request_ms[key]:.1f} ms（{served[key]:.0f} 次/秒）" if key in per_request_ms else "")
         rows.append([row["label"], f"{row['cores']:.2f}", f"{row['share'] * 100:.0f} %", per_request])
     print(f"\nCPU 去向 where the cores went（测量窗口 {usage['seconds']} s；本机 {usage['cpus']} 核，"
           f"忙 {usage['busy_cores']:.2f} 核，空闲 {usage['idle_share'] * 100:.1f} %）")
@@ -541,6 +572,29 @@ def compare_with_baseline(result, path):
         print(table(["组件 component", "核 cores 基线 → 本次"],
                     [[row["label"], f"{baseline['cpu']['components'].get(key, {}).get('cores', 0):.2f} → {row['cores']:.2f}"]
                      for key, row in result["cpu"]["components"].items()]))
+    for line in machine_comparison(result, baseline):
+        print(line)
+
+
+def machine_comparison(result, baseline):
+    """Lines saying whether the two runs' machines are alike (benchmarks/load/speed.py), with the CPU
+    per request scaled to the baseline's machine when they are not."""
+    ratio = speed.speed_ratio(result.get("machine_speed"), baseline.get("machine_speed"))
+    if ratio is None:
+        return ["!! 无法比较两次运行的机器速度（基线没有 machine_speed，或测量方法不同）：毫秒与每请求 CPU 可能来自不同速度的机器"]
+    relative = f"本机慢 ×{ratio:.2f}" if ratio >= 1 else f"本机快 ×{1 / ratio:.2f}"
+    lines = [f"机器速度 machine speed：本次 {result['machine_speed']['median_ms']:.1f} ms · 基线 "
+             f"{baseline['machine_speed']['median_ms']:.1f} ms（{relative}）"]
+    if speed.same_machine_kind(ratio):
+        lines.append("两台机器速度相近（±10 % 以内），可直接比较。")
+        return lines
+    lines.append("!! 两台机器速度不同：延迟与吞吐不可直接比较；每请求 CPU 按速度换算到基线的机器：")
+    before, now = cpu_ms_per_request(baseline), cpu_ms_per_request(result)
+    for key in now:
+        if key in before:
+            lines.append(f"  {cpu.COMPONENTS[key]}：基线 {before[key]:.2f} ms → 本次 {now[key]:.2f} ms，"
+                         f"换算 {now[key] / ratio:.2f} ms（×{now[key] / ratio / before[key]:.2f}）")
+    return lines
 
 
 def git_commit():
@@ -595,6 +649,9 @@ def main(argv=None):
     LOAD_DIR.mkdir(parents=True, exist_ok=True)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stack = None
+    # Before the stack starts, on an idle machine: how fast it runs Python (benchmarks/load/speed.py).
+    machine_speed = speed.machine_speed()
+    say(f"机器速度 machine speed：{machine_speed['median_ms']:.1f} ms（固定计算量的 CPU 时间中位数，越小越快）")
     try:
         if args.url:
             base = args.url.rstrip("/")
@@ -629,9 +686,12 @@ def main(argv=None):
         count = verify(db_url, consultation_id, before, receipts)
     finally:
         stop_stack(stack)
+    # Again once the stack is down: a virtual machine's speed can change within minutes.
+    machine_speed_after = speed.machine_speed()
     result = {
         "started": started.isoformat(timespec="seconds"), "git": git_commit(), "duration_s": args.duration,
         "machine": f"{platform.node()} ×{os.cpu_count()}", "python": platform.python_version(),
+        "machine_speed": machine_speed, "machine_speed_after": machine_speed_after,
         "workers": args.workers or "default", "hotline_pool": hotline != base, "arrivals": args.arrivals,
         # What the stack took from this environment instead of its defaults (deploy/gunicorn.conf.py,
         # deploy/run-prod-local.sh), so that a run with other settings says so.
