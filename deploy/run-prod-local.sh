@@ -7,8 +7,8 @@
 # (deploy/gunicorn.conf.py) on 127.0.0.1:8001 and [::1]:8001 beside a db_worker, and the hotline's
 # own gunicorn pool (GUNICORN_POOL=hotline) on port 8001 + 1. Ctrl-C stops all three.
 #
-# The public pool runs at WEB_NICE (default 5): when the two cores are busy with residents, the
-# hotline's processes get about three times their CPU share, as CPUWeight= does in the systemd
+# The public pool runs at WEB_NICE (default 10): when the two cores are busy with residents, the
+# hotline's processes get about nine times their CPU share, as CPUWeight= does in the systemd
 # units (docs/deploy.md, "The hotline's own processes"). Without nginx here, operators open
 # http://127.0.0.1:8002/hotline/ themselves; the public pool answers /hotline/ too.
 #
@@ -23,7 +23,7 @@ ROOT=$PWD
 BIN=${BIN:-$ROOT/.venv/bin}
 PORT=${PROD_PORT:-8001}
 HOTLINE_PORT=${PROD_HOTLINE_PORT:-$((PORT + 1))}
-WEB_NICE=${WEB_NICE:-5}
+WEB_NICE=${WEB_NICE:-10}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PROD_DB=${PROD_DB:-zcjd_prod}
 mkdir -p var

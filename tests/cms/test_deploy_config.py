@@ -261,6 +261,19 @@ def test_the_hotline_has_its_own_processes_with_a_larger_share_of_the_cpu():
     assert "GUNICORN_POOL=hotline" in script and 'nice -n "$WEB_NICE"' in script
 
 
+def test_the_three_ways_of_running_give_the_hotline_the_same_priority():
+    # systemd's CPUWeight, compose's cpu_shares and run-prod-local.sh's nice level say the same
+    # thing: about ten times the public processes' share (one nice level ≈ 1.25× the weight).
+    yaml = pytest.importorskip("yaml", reason="PyYAML 未安装：跳过 compose.yaml 的解析检查")
+    web, hotline = read_unit("zcjd-web.service"), read_unit("zcjd-hotline.service")
+    systemd_ratio = int(hotline["Service"]["CPUWeight"]) / int(web["Service"]["CPUWeight"])
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    compose_ratio = services["hotline"]["cpu_shares"] / services["web1"].get("cpu_shares", 1024)
+    nice = int(re.search(r"WEB_NICE=\$\{WEB_NICE:-(\d+)\}", (DEPLOY / "run-prod-local.sh").read_text()).group(1))
+    assert systemd_ratio == compose_ratio == 10
+    assert abs(1.25 ** nice / systemd_ratio - 1) < 0.15
+
+
 def test_nginx_sends_the_hotline_and_its_api_to_the_hotline_processes():
     locations = dict(re.findall(r"location\s+([^\s{]+)\s*\{([^}]*)\}", NGINX))
     for path in ("/hotline/", "/api/qa/"):
