@@ -1,7 +1,7 @@
 """How fast this machine runs Python: a fixed piece of work timed before each load run.
 
 Each session lands on another virtual machine, and they differ: the same code (8b65eef) gave 2.7–3.1
-ms of CPU per web request on one and 4.7–5.4 ms on the next. Without a yardstick a slower machine
+ms of CPU per web request on one and 3.4–5.3 ms on the next, changing within minutes. Without a yardstick a slower machine
 looks like a regression, and a faster one like an improvement. So the load test times this work
 once before it starts the stack, stores the figure in its results, and compares it when it compares
 two runs (load_test.py --baseline): figures from machines whose speed differs by more than

@@ -1,7 +1,7 @@
 """The load test's yardstick for the machine (benchmarks/load/speed.py) and how --baseline uses it.
 
 Sessions run on different virtual machines; the same code gave 2.7–3.1 ms of CPU per web request on
-one and 4.7–5.4 ms on the next. These tests pin the work itself, the median, and that a comparison
+one and 3.4–5.3 ms on the next. These tests pin the work itself, the median, and that a comparison
 across unlike machines says so and scales the CPU per request instead of presenting raw figures.
 """
 import importlib.util
