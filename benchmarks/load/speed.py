@@ -1,11 +1,13 @@
 """How fast this machine runs Python: a fixed piece of work timed before each load run.
 
 Each session lands on another virtual machine, and they differ: the same code (8b65eef) gave 2.7–3.1
-ms of CPU per web request on one and 3.4–5.3 ms on the next, changing within minutes. Without a yardstick a slower machine
-looks like a regression, and a faster one like an improvement. So the load test times this work
-once before it starts the stack, stores the figure in its results, and compares it when it compares
-two runs (load_test.py --baseline): figures from machines whose speed differs by more than
-SAME_MACHINE_TOLERANCE are flagged, and CPU per request is shown scaled to the baseline's machine.
+ms of CPU per web request on one and 3.4–5.3 ms on the next, changing within minutes. Without a
+yardstick a slower machine looks like a regression, and a faster one like an improvement. So the
+load test times this work before it starts the stack and again after it stops it, stores both
+figures in its results (and warns when they differ by more than SAME_MACHINE_TOLERANCE), and
+compares them when it compares two runs (load_test.py --baseline): figures from machines whose
+speed differs by more than that are flagged, and CPU per request is shown scaled to the
+baseline's machine.
 
 The work imitates what a request does in the interpreter (no I/O, nothing the machine caches
 between repeats): attribute and dict access, string building as a template does, a regular
