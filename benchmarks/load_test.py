@@ -36,9 +36,11 @@ Steps:
 4. 结果 output — requests, throughput and p50/p95/p99 per action, the goals (≥ 200 opinions/s with
    p95 < 200 ms, searches p95 < 50 ms, zero errors, zero lost) with 达标/未达标, JSON in
    benchmarks/results/, and with --baseline FILE a side-by-side comparison.
-5. 机器速度 machine speed — a fixed piece of Python work timed before the stack starts
-   (benchmarks/load/speed.py). Sessions run on different virtual machines; a baseline from a
-   machine more than 10 % faster or slower is flagged, with its CPU per request scaled to compare.
+5. 机器速度 machine speed — a fixed piece of Python work timed before the stack starts and after
+   it stops (benchmarks/load/speed.py). Sessions run on different virtual machines, whose speed
+   also changes within minutes: a run whose two readings differ by more than 10 % is flagged, and
+   so is a baseline from a machine more than 10 % faster or slower, with its CPU per request
+   scaled to compare.
 
 Percentiles come from locust's histogram (two significant digits: 47 ms, 120 ms …). Exit status 0
 whatever the figures are, unless --check is given (then 1 when a goal is missed).
@@ -454,7 +456,7 @@ def speed_during_run(result):
     if ratio is None:
         return []
     line = (f"机器速度 machine speed：运行前 {before['median_ms']:.1f} ms · 运行后 {after['median_ms']:.1f} ms"
-            "（固定计算量的 CPU 时间中位数，越小越快）")
+            f"{speed.MEANING}")
     if speed.same_machine_kind(ratio):
         return [line]
     return [line, f"!! 机器速度在运行期间变化了 ×{ratio:.2f}：本次的毫秒与每请求 CPU 不宜与其他运行比较，请重跑"]
@@ -649,9 +651,9 @@ def main(argv=None):
     LOAD_DIR.mkdir(parents=True, exist_ok=True)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stack = None
-    # Before the stack starts, on an idle machine: how fast it runs Python (benchmarks/load/speed.py).
+    # Before the stack starts: how fast this machine runs Python (benchmarks/load/speed.py).
     machine_speed = speed.machine_speed()
-    say(f"机器速度 machine speed：{machine_speed['median_ms']:.1f} ms（固定计算量的 CPU 时间中位数，越小越快）")
+    say(f"机器速度 machine speed：{machine_speed['median_ms']:.1f} ms{speed.MEANING}")
     try:
         if args.url:
             base = args.url.rstrip("/")

@@ -1,4 +1,4 @@
-"""How fast this machine runs Python: a fixed piece of work timed before each load run.
+"""How fast this machine runs Python: a fixed piece of work timed before and after each load run.
 
 Each session lands on another virtual machine, and they differ: the same code (8b65eef) gave 2.7–3.1
 ms of CPU per web request on one and 3.4–5.3 ms on the next, changing within minutes. Without a
@@ -9,11 +9,12 @@ compares them when it compares two runs (load_test.py --baseline): figures from 
 speed differs by more than that are flagged, and CPU per request is shown scaled to the
 baseline's machine.
 
-The work imitates what a request does in the interpreter (no I/O, nothing the machine caches
-between repeats): attribute and dict access, string building as a template does, a regular
-expression over Chinese text, and a JSON round trip. The median of several repeats of CPU time
-(not wall time) is the figure, so another process on the other core changes it little. Change
-WORK_VERSION whenever unit() changes: figures of different versions are not compared.
+The work imitates what a request does in the interpreter, without I/O: attribute and dict access,
+string building as a template does, a regular expression over Chinese text, and a JSON round trip.
+The figure is the median CPU time (not wall time) of several repeats: waiting for a core does not
+count, but a busy other core still slows it (on a 2-core VM, readings a minute apart ranged
+23–39 ms; on an idle machine they repeat to ±2 %). Change WORK_VERSION whenever unit() changes:
+figures of different versions are not compared.
 """
 import json
 import re
@@ -22,6 +23,7 @@ import time
 
 WORK_VERSION = 1
 SAME_MACHINE_TOLERANCE = 0.10  # speeds within ±10 %: the same kind of machine, for our purposes
+MEANING = "（固定计算量的 CPU 时间中位数，越小越快）"  # what the figure is, beside it in every report
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _TEXT = "建议把减负稳岗补贴的申请材料再精简一些，联系电话 13912345678，小微企业没有专职会计。"
 

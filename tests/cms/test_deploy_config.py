@@ -219,10 +219,13 @@ def test_nginx_accepts_the_configuration(tmp_path):
 
 # --- compose, systemd, the local production run --------------------------------------------------
 
-def test_compose_file_is_valid_yaml_with_the_reference_services():
+def compose_services():
     yaml = pytest.importorskip("yaml", reason="PyYAML 未安装：跳过 compose.yaml 的解析检查")
-    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
-    services = compose["services"]
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+
+
+def test_compose_file_is_valid_yaml_with_the_reference_services():
+    services = compose_services()
     assert {"nginx", "web1", "web2", "hotline", "worker", "postgres", "redis", "elasticsearch", "migrate"} <= set(services)
     assert services["hotline"]["environment"]["GUNICORN_POOL"] == "hotline"
     for name in ("web1", "web2", "hotline", "worker"):
@@ -264,10 +267,9 @@ def test_the_hotline_has_its_own_processes_with_a_larger_share_of_the_cpu():
 def test_the_three_ways_of_running_give_the_hotline_the_same_priority():
     # systemd's CPUWeight, compose's cpu_shares and run-prod-local.sh's nice level say the same
     # thing: about ten times the public processes' share (one nice level ≈ 1.25× the weight).
-    yaml = pytest.importorskip("yaml", reason="PyYAML 未安装：跳过 compose.yaml 的解析检查")
     web, hotline = read_unit("zcjd-web.service"), read_unit("zcjd-hotline.service")
     systemd_ratio = int(hotline["Service"]["CPUWeight"]) / int(web["Service"]["CPUWeight"])
-    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    services = compose_services()
     compose_ratio = services["hotline"]["cpu_shares"] / services["web1"].get("cpu_shares", 1024)
     nice = int(re.search(r"WEB_NICE=\$\{WEB_NICE:-(\d+)\}", (DEPLOY / "run-prod-local.sh").read_text()).group(1))
     assert systemd_ratio == compose_ratio == 10
