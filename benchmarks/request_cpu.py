@@ -134,7 +134,6 @@ def main(argv=None):
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     import load_test
-
     from load import speed
 
     print(f"机器速度 machine speed：{speed.machine_speed()['median_ms']:.1f} ms{speed.MEANING}", flush=True)
