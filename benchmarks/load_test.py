@@ -2,8 +2,8 @@
 """混合负载测试 · Mixed load test against the production stack on the loopback (issue #5).
 
 A hot consultation (residents opening the page and submitting opinions), 12345 operators searching
-and the public reading pages, all at once, against `make run-prod`'s stack: gunicorn with
-deploy/gunicorn.conf.py and cms.settings.production, PostgreSQL, Redis, the embedded search index
+and the public reading pages, all at once, against `make run-prod`'s stack: granian
+(deploy/granian_serve.py; --server gunicorn for deploy/gunicorn.conf.py) and cms.settings.production, PostgreSQL, Redis, the embedded search index
 and a db_worker. Then it counts: every accepted opinion is in the database exactly once, with a
 unique receipt. Run from the repository root:
 
@@ -16,7 +16,7 @@ Steps:
 
 1. 环境 stack — unless --url is given: deploy/run-prod-local.sh with its own PostgreSQL database
    (--db, default zcjd_load; --fresh-db drops it first), Redis database 3 with a key prefix of its
-   own, the search index and media under var/load/, gunicorn on a free loopback port, and
+   own, the search index and media under var/load/, the web server on a free loopback port, and
    TRUST_X_FORWARDED_FOR=1 (the load generator plays the nginx in front: each resident sends its own
    address, so the per-address opinion limit works as in production). The stack's output goes to
    var/load/stack.log. Waits for /readyz.
@@ -74,7 +74,8 @@ LOCUSTFILE = REPO / "benchmarks" / "load" / "locustfile.py"
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 # One per arrivals.PROFILES; results written before the choice existed were "paced".
 ARRIVAL_LABELS = {"poisson": "随机间隔 poisson", "paced": "固定节拍 paced"}
-SERVER_SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS", "HOTLINE_CONCURRENCY", "WEB_NICE")
+SERVER_SETTINGS = ("WEB_CONCURRENCY", "SERVER_THREADS", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS",
+                   "HOTLINE_CONCURRENCY", "WEB_NICE")
 GOALS = {"submit_rps": 200, "submit_p95_ms": 200, "search_p95_ms": 50}
 ACTIONS = {  # locust name → (label, kind)
     "征集页面 GET": ("征集页面 consultation page (GET)", "page"),
@@ -127,7 +128,7 @@ def start_stack(args, port, hotline_port):
            "PROD_REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"zcjd-load-{args.db}",
            "SEARCH_EMBEDDED_DIR": str(LOAD_DIR / "search"), "MEDIA_ROOT": str(LOAD_DIR / "media"),
            "PRIVATE_MEDIA_ROOT": str(LOAD_DIR / "private"), "TRUST_X_FORWARDED_FOR": "1",
-           "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "INFO"}
+           "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "INFO", "WSGI_SERVER": args.server}
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     for key in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):
@@ -148,7 +149,7 @@ def wait_ready(base, process, timeout):
         if http_status(f"{base}/readyz") == 200:
             return
         if time.monotonic() - last > 10:
-            say("等待 /readyz（迁移、演示内容、gunicorn 启动）…")
+            say("等待 /readyz（迁移、演示内容、网站进程启动）…")
             last = time.monotonic()
         time.sleep(1)
     sys.exit(f"!! {timeout} 秒内 {base}/readyz 未就绪，见 {LOAD_DIR / 'stack.log'}")
@@ -412,7 +413,7 @@ def table(header, rows):
 def print_report(result):
     print()
     print(f"混合负载测试 · {result['started']} · git {result['git'][:10]} · {result['machine']} · "
-          f"gunicorn {result['workers']} workers · "
+          f"{result.get('server', 'gunicorn')} {result['workers']} workers · "
           f"{'热线独立进程 hotline pool' if result.get('hotline_pool') else '单一进程池 single pool'} · "
           f"到达 {ARRIVAL_LABELS[result.get('arrivals', 'paced')]} · {result['duration_s']} s"
           + (f" · 机器速度 {result['machine_speed']['median_ms']:.1f} ms" if result.get("machine_speed") else "")
@@ -630,7 +631,10 @@ def parse_args(argv=None):
                         "zcjd_prod, make run-prod's, or LOAD_DATABASE_URL)")
     parser.add_argument("--fresh-db", action="store_true", help="drop the database first")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="the WSGI server of both pools (deploy/run-prod-local.sh's WSGI_SERVER; default granian)")
+    parser.add_argument("--workers", type=int, help="web worker processes (default: the server's own, cores + 1 "
+                        "for granian, 2 × cores + 1 for gunicorn)")
     parser.add_argument("--operator-username", default="hotline", help="a hotline operator (load_demo's)")
     parser.add_argument("--operator-password", default=os.environ.get("LOAD_OPERATOR_PASSWORD", "demo-pass-2026"),
                         help="that operator's password (load_demo's)")
@@ -694,8 +698,9 @@ def main(argv=None):
         "started": started.isoformat(timespec="seconds"), "git": git_commit(), "duration_s": args.duration,
         "machine": f"{platform.node()} ×{os.cpu_count()}", "python": platform.python_version(),
         "machine_speed": machine_speed, "machine_speed_after": machine_speed_after,
+        "server": args.server if not args.url else "external",
         "workers": args.workers or "default", "hotline_pool": hotline != base, "arrivals": args.arrivals,
-        # What the stack took from this environment instead of its defaults (deploy/gunicorn.conf.py,
+        # What the stack took from this environment instead of its defaults (deploy/granian_serve.py,
         # deploy/run-prod-local.sh), so that a run with other settings says so.
         "server_overrides": {name: os.environ[name] for name in SERVER_SETTINGS if name in os.environ},
         "offered": {"submit_rate": args.submit_rate, "search_rate": args.search_rate,

@@ -6,18 +6,19 @@ application, the same environment and the same requests, served once by the prod
 pool and once by granian (a WSGI server written in Rust), in turns a few seconds long, so that a
 virtual machine whose speed drifts within minutes slows both alike.
 
-  .venv/bin/pip install -r benchmarks/requirements.txt   # granian, locust
+  make setup                                             # granian is in requirements.txt
   apt-get install -y wrk                                 # the load: a C client, light on the CPU
   .venv/bin/python benchmarks/server_overhead.py         # about 2 minutes
 
-It starts deploy/run-prod-local.sh on the load test's database (zcjd_load, created on first use),
-then granian with exactly the gunicorn pool's environment, read from /proc, and its own access
-log through the same JSON formatter and personal-data filter (gunicorn logs every request too).
+It starts deploy/run-prod-local.sh with WSGI_SERVER=gunicorn on the load test's database
+(zcjd_load, created on first use), then deploy/granian_serve.py with exactly the gunicorn pool's
+environment, read from /proc, on another port; both log every request through the same JSON
+formatter and personal-data filter.
 For each round, path and server, in alternating order: wrk with 4 connections for --seconds, and
 the CPU time of that server's processes (/proc, user + system) divided by the requests served.
 It prints the median per path and server and the ratio, and writes benchmarks/results/
-server-overhead-*.json. Only the server is changed: a decision to deploy granian needs the rest
-(dual-stack listeners, warm-up, graceful exit, the units, the fault tests) and is not made here.
+server-overhead-*.json. Only the server is changed. These figures led to granian becoming the
+deployed server (docs/deploy.md); gunicorn stays supported.
 """
 import argparse
 import datetime
@@ -29,7 +30,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import load_test
@@ -37,8 +37,6 @@ from load import cpu
 
 PATHS = ("/healthz",)  # plus the open consultation's page, read from the database
 WRK_CONNECTIONS = 4
-# Same fields as deploy/gunicorn.conf.py's access log, no query string (it carries callers' words).
-GRANIAN_ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).0fms'
 
 
 def parse_wrk(output):
@@ -89,35 +87,15 @@ def gunicorn_web_master(stack_pid):
     raise SystemExit("!! 找不到网站进程的 gunicorn 主进程")
 
 
-def granian_log_config(path, level):
-    """granian's logging: its access lines through cms.logging's JSON formatter and personal-data filter."""
-    config = {
-        "version": 1, "disable_existing_loggers": False,
-        "filters": {"personal_data": {"()": "cms.logging.PersonalDataFilter"}},
-        "formatters": {"json": {"()": "cms.logging.JsonFormatter"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                                 "filters": ["personal_data"], "formatter": "json"}},
-        "root": {"level": level, "handlers": ["console"]},
-        "loggers": {"_granian": {"level": level, "handlers": ["console"], "propagate": False},
-                    "granian.access": {"level": "INFO", "handlers": ["console"], "propagate": False}},
-    }
-    path.write_text(json.dumps(config))
-
-
 def start_granian(environ, port, workers, threads, log):
+    """deploy/granian_serve.py, as deployed, with the gunicorn pool's environment on another port."""
     env = dict(item.split("=", 1) for item in environ.decode(errors="replace").split("\0") if "=" in item)
-    env["PYTHONPATH"] = str(load_test.REPO)
-    config = Path(tempfile.mkstemp(prefix="granian-log-", suffix=".json")[1])
-    granian_log_config(config, "WARNING")
-    command = [str(load_test.BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
-               "--log-config", str(config), "--access-log", "--access-log-fmt", GRANIAN_ACCESS_FORMAT,
-               "cms.wsgi:application"]
+    env.update(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(workers), SERVER_THREADS=str(threads),
+               SERVER_POOL="web", LOG_LEVEL="WARNING")
     nice = int(env.get("WEB_NICE", 10))  # the pool it stands in for runs at this nice value
-    process = subprocess.Popen(["nice", "-n", str(nice), *command], cwd=load_test.REPO, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    process.config = config
-    return process
+    command = ["nice", "-n", str(nice), sys.executable, str(load_test.REPO / "deploy" / "granian_serve.py")]
+    return subprocess.Popen(command, cwd=load_test.REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 def measure(url, pids, seconds):
@@ -166,7 +144,9 @@ def parse_args(argv=None):
     parser.add_argument("--db", default="zcjd_load", help="the stack's database (default zcjd_load, the load test's)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--workers", type=int, help="gunicorn's web workers (default: deploy/gunicorn.conf.py's)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.server = "gunicorn"  # the stack's pools; granian is started beside it
+    return args
 
 
 def main(argv=None):
@@ -174,7 +154,7 @@ def main(argv=None):
     if not shutil.which("wrk"):
         sys.exit("!! 需要 wrk：apt-get install -y wrk")
     if not (load_test.BIN / "granian").exists():
-        sys.exit("!! 需要 granian：.venv/bin/pip install -r benchmarks/requirements.txt")
+        sys.exit("!! 需要 granian：make setup（requirements.txt）")
     load_test.LOAD_DIR.mkdir(parents=True, exist_ok=True)
     load_test.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     port = load_test.free_port()
@@ -217,7 +197,6 @@ def main(argv=None):
                 granian.wait(timeout=30)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(granian.pid, signal.SIGKILL)
-            granian.config.unlink(missing_ok=True)
         load_test.stop_stack(stack)
         log.close()
     bad = sum(run["non_2xx"] for run in runs)

@@ -1,14 +1,14 @@
 """Logs for production: one JSON object a line, with personal data masked (stdlib only).
 
 `PersonalDataFilter` goes on a handler, so it sees every record that reaches it, from any logger:
-it formats the message with its arguments, drops query strings from gunicorn's messages (a
+it formats the message with its arguments, drops query strings from the servers' messages (a
 rejected request line), masks ID numbers, phone numbers and e-mail addresses
 (`consultations.privacy.mask_personal_data`, the same rules as the public text), and does the same
 to the exception text and to extra string fields. `JsonFormatter` then writes the record as one
 line of JSON (newlines inside the message or a traceback are escaped by the encoder).
 
-`cms.settings.production` uses both for Django's loggers, and `deploy/gunicorn.conf.py` for
-gunicorn's error and access logs.
+`cms.settings.production` uses both for Django's loggers, and deploy/granian_serve.py and
+deploy/gunicorn.conf.py for the servers' error and access logs.
 """
 import json
 import logging
@@ -21,6 +21,9 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
 # (never the request line `r`, the query string `q`, the referer `f` or the headers).
 GUNICORN_ACCESS_FIELDS = {"m": "method", "U": "path", "s": "status", "B": "bytes", "M": "duration_ms",
                           "h": "remote_addr", "H": "protocol", "a": "user_agent"}
+# granian's access log (deploy/granian_serve.py) passes a dict of its atoms; never its query_string.
+GRANIAN_ACCESS_FIELDS = {"method": "method", "path": "path", "status": "status", "dt_ms": "duration_ms",
+                         "addr": "remote_addr", "protocol": "protocol"}
 # A query string inside a message, e.g. gunicorn's "Invalid HTTP request line: 'GET /hotline/?q=…'".
 _QUERY_STRING = re.compile(r"(/[^\s'\"?]*)\?[^\s'\"]*")
 
@@ -42,11 +45,15 @@ class PersonalDataFilter(logging.Filter):
             record.http = {name: record.args.get(atom) for atom, name in GUNICORN_ACCESS_FIELDS.items()}
             if str(record.http["status"]).isdigit():
                 record.http["status"] = int(record.http["status"])
+        elif record.name == "granian.access" and isinstance(record.args, dict):
+            record.http = {name: record.args.get(atom) for atom, name in GRANIAN_ACCESS_FIELDS.items()}
+            if isinstance(record.http["duration_ms"], float):
+                record.http["duration_ms"] = round(record.http["duration_ms"])
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is logged as it is rather than lost
             message = f"{record.msg} {record.args!r}"
-        if record.name.startswith("gunicorn."):
+        if record.name.startswith(("gunicorn.", "_granian", "granian.")):
             message = _QUERY_STRING.sub(r"\1?[查询参数已省略]", message)
         record.msg, record.args = _mask(message), ()
         if record.exc_info and not record.exc_text:

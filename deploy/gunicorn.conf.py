@@ -4,14 +4,14 @@ Everything an operator changes comes from the environment (see docs/deploy.md):
 
   BIND                  comma-separated listen addresses; default 0.0.0.0:8000,[::]:8000
   WEB_CONCURRENCY       worker processes; default 2 × cores + 1
-  GUNICORN_POOL         web (default) or hotline: the hotline's own processes, on HOTLINE_BIND
+  SERVER_POOL           web (default) or hotline: the hotline's own processes, on HOTLINE_BIND
                         (default 0.0.0.0:8002,[::]:8002) with HOTLINE_CONCURRENCY workers (default:
                         the cores, at least 2)
   GUNICORN_THREADS      threads per worker process (default 4); GUNICORN_WORKER_CLASS (default gthread)
   GUNICORN_TIMEOUT      seconds a request may take before its worker is restarted (default 30)
   FORWARDED_ALLOW_IPS   proxies trusted for X-Forwarded-Proto (default 127.0.0.1,::1)
   LOG_FORMAT            json (default) or plain; LOG_LEVEL: info (default), warning, debug …
-  GUNICORN_WARMUP       0 to skip the warm-up search in each new worker (post_worker_init)
+  SERVER_WARMUP         0 to skip the warm-up search in each new worker (post_worker_init)
   GUNICORN_FAST_EXIT    0 to let workers exit through the interpreter's clean-up (worker_exit)
 
 The access log never contains the query string: /api/qa/search?q=… and /hotline/?q=… carry what
@@ -31,11 +31,11 @@ chdir = str(ROOT)
 wsgi_app = "cms.wsgi:application"
 # Two pools of the same application (docs/deploy.md, "The hotline's own processes"): the public
 # site, and the 12345 hotline (/hotline/, /api/qa/), which nginx sends to processes of its own so
-# that a flood of residents never queues an operator's search behind it. GUNICORN_POOL=hotline
+# that a flood of residents never queues an operator's search behind it. SERVER_POOL=hotline
 # selects the second one's listen addresses and size.
-POOL = os.environ.get("GUNICORN_POOL", "web")
+POOL = os.environ.get("SERVER_POOL") or os.environ.get("GUNICORN_POOL") or "web"
 if POOL not in {"web", "hotline"}:
-    raise SystemExit(f"GUNICORN_POOL must be web or hotline, not {POOL!r}")
+    raise SystemExit(f"SERVER_POOL must be web or hotline, not {POOL!r}")
 proc_name = f"zcjd-{POOL}"
 
 
@@ -136,24 +136,10 @@ logconfig_dict = {
 
 
 def post_worker_init(worker):
-    """Warm each new worker up before it takes requests.
+    """Warm each new worker up before it takes requests (cms.wsgi.warm_up: one search)."""
+    from cms.wsgi import warm_up
 
-    The first hotline search in a process loads the segmenter's dictionary and opens the index
-    (about 0.4 s measured with make run-prod, against 1–20 ms afterwards): without this, the first
-    caller after every worker (re)start waits for it. A failure is logged and the worker serves anyway.
-    """
-    if os.environ.get("GUNICORN_WARMUP", "1") == "0":
-        return
-    from django.db import connections
-
-    try:
-        from search.service import hotline_search
-
-        hotline_search("社保", log=False)
-    except Exception as exc:  # search or database down: /readyz reports it; the worker still serves
-        worker.log.warning("warm-up search failed: %s: %s", type(exc).__name__, exc)
-    finally:
-        connections.close_all()
+    warm_up()
 
 
 def worker_exit(server, worker):

@@ -3,9 +3,13 @@
 #
 # PostgreSQL database zcjd_prod (created if missing), Redis db 1 for the cache and sessions, the
 # embedded search index in var/prod-search, media in var/prod-media, a SECRET_KEY generated once
-# into var/prod-secret-key (0600). Then migrate, collectstatic, load_demo, and gunicorn
-# (deploy/gunicorn.conf.py) on 127.0.0.1:8001 and [::1]:8001 beside a db_worker, and the hotline's
-# own gunicorn pool (GUNICORN_POOL=hotline) on port 8001 + 1. Ctrl-C stops all three.
+# into var/prod-secret-key (0600). Then migrate, collectstatic, load_demo, and the web processes
+# on port 8001 beside a db_worker, and the hotline's own processes (SERVER_POOL=hotline) on port
+# 8001 + 1. Ctrl-C stops all three.
+#
+# WSGI_SERVER=granian (default, deploy/granian_serve.py) listens on 127.0.0.1 only: granian opens
+# one socket, and a dual-stack [::] would take every interface (BIND=[::]:8001 does that).
+# WSGI_SERVER=gunicorn (deploy/gunicorn.conf.py) listens on 127.0.0.1 and [::1].
 #
 # The public pool runs at WEB_NICE (default 10): when the two cores are busy with residents, the
 # hotline's processes get about nine times their CPU share, as CPUWeight= does in the systemd
@@ -16,7 +20,7 @@
 # the Secure flag; production.py refuses the flag for any host that is not the loopback).
 # The app serves /media/ itself here (SERVE_MEDIA=1): there is no nginx in front.
 # Override by exporting first, e.g. PROD_PORT=8002 LOG_FORMAT=plain WEB_CONCURRENCY=2 make run-prod
-# (PROD_DATABASE_URL, PROD_REDIS_URL, PG_ADMIN_URL, PROD_DB; see docs/deploy.md).
+# (WSGI_SERVER, PROD_DATABASE_URL, PROD_REDIS_URL, PG_ADMIN_URL, PROD_DB; see docs/deploy.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,6 +28,11 @@ BIN=${BIN:-$ROOT/.venv/bin}
 PORT=${PROD_PORT:-8001}
 HOTLINE_PORT=${PROD_HOTLINE_PORT:-$((PORT + 1))}
 WEB_NICE=${WEB_NICE:-10}
+WSGI_SERVER=${WSGI_SERVER:-granian}
+case "$WSGI_SERVER" in
+  granian|gunicorn) ;;
+  *) echo "!! WSGI_SERVER 应为 granian 或 gunicorn，而不是 $WSGI_SERVER" >&2; exit 2 ;;
+esac
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PROD_DB=${PROD_DB:-zcjd_prod}
 mkdir -p var
@@ -75,14 +84,19 @@ export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$PORT}
 export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}
 BIND_DEFAULT=127.0.0.1:$PORT
 HOTLINE_BIND_DEFAULT=127.0.0.1:$HOTLINE_PORT
-if "$BIN/python" -c "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))" 2>/dev/null; then
+if [ "$WSGI_SERVER" = gunicorn ] && "$BIN/python" -c "import socket; socket.socket(socket.AF_INET6).bind(('::1', 0))" 2>/dev/null; then
   BIND_DEFAULT="$BIND_DEFAULT,[::1]:$PORT"
   HOTLINE_BIND_DEFAULT="$HOTLINE_BIND_DEFAULT,[::1]:$HOTLINE_PORT"
 fi
 export BIND=${BIND:-$BIND_DEFAULT}
 export HOTLINE_BIND=${HOTLINE_BIND:-$HOTLINE_BIND_DEFAULT}
+if [ "$WSGI_SERVER" = granian ]; then
+  SERVE=("$BIN/python" deploy/granian_serve.py)
+else
+  SERVE=("$BIN/gunicorn" -c deploy/gunicorn.conf.py cms.wsgi)
+fi
 
-echo "==> 生产配置（cms.settings.production）：数据库 $PROD_DB，缓存与会话 $REDIS_URL，检索索引 $SEARCH_EMBEDDED_DIR"
+echo "==> 生产配置（cms.settings.production，$WSGI_SERVER）：数据库 $PROD_DB，缓存与会话 $REDIS_URL，检索索引 $SEARCH_EMBEDDED_DIR"
 "$BIN/python" manage.py migrate --noinput
 "$BIN/python" manage.py collectstatic --noinput -v 0
 "$BIN/python" manage.py load_demo
@@ -98,9 +112,9 @@ trap stop EXIT INT TERM
 
 "$BIN/python" manage.py db_worker --interval 1 &
 WORKER=$!
-nice -n "$WEB_NICE" "$BIN/gunicorn" -c deploy/gunicorn.conf.py cms.wsgi &
+SERVER_POOL=web nice -n "$WEB_NICE" "${SERVE[@]}" &
 WEB=$!
-GUNICORN_POOL=hotline "$BIN/gunicorn" -c deploy/gunicorn.conf.py cms.wsgi &
+SERVER_POOL=hotline "${SERVE[@]}" &
 HOTLINE=$!
 echo "==> 网站：http://127.0.0.1:$PORT/（监听 $BIND），就绪检查：http://127.0.0.1:$PORT/readyz"
 echo "==> 12345 热线：http://127.0.0.1:$HOTLINE_PORT/hotline/（独立进程，监听 $HOTLINE_BIND）；Ctrl-C 停止"

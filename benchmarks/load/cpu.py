@@ -5,8 +5,9 @@ Redis, the task worker and locust itself), so a throughput figure means little w
 used the CPU. Two snapshots of /proc, at the start and the end of the measured window, give each
 component's CPU seconds (user + system) and the idle time of the whole machine.
 
-A process that exits inside the window (gunicorn replaces a worker after max_requests; PostgreSQL
-ends a backend) takes its CPU with it, except into its parent's "children" counters (cutime, cstime)
+A process that exits inside the window (granian replaces a worker after its lifetime, gunicorn after
+max_requests; PostgreSQL ends a backend) takes its CPU with it, except into its parent's "children"
+counters (cutime, cstime)
 once reaped: those are counted too, and a reaped process's CPU from before the window is subtracted,
 so a worker replaced in mid-run is neither lost nor counted twice.
 """
@@ -14,8 +15,8 @@ import os
 from pathlib import Path
 
 COMPONENTS = {  # key → label, in report order
-    "web": "网站进程 web pool (gunicorn)",
-    "hotline": "热线进程 hotline pool (gunicorn)",
+    "web": "网站进程 web pool",
+    "hotline": "热线进程 hotline pool",
     "postgres": "PostgreSQL",
     "redis": "Redis",
     "worker": "任务队列 db_worker",
@@ -34,8 +35,9 @@ def _read(path):
 def component_of(cmdline, environ):
     """Which component a process belongs to, from its command line and environment (both bytes)."""
     args = cmdline.replace(b"\0", b" ")
-    if b"gunicorn" in args and b"cms.wsgi" in args:
-        return "hotline" if b"GUNICORN_POOL=hotline" in environ.split(b"\0") else "web"
+    if (b"gunicorn" in args and b"cms.wsgi" in args) or b"granian_serve.py" in args:
+        variables = environ.split(b"\0")
+        return "hotline" if b"SERVER_POOL=hotline" in variables or b"GUNICORN_POOL=hotline" in variables else "web"
     if args.startswith(b"postgres") or b"/postgres " in args or b"bin/postgres" in args:
         return "postgres"
     if b"redis-server" in args:

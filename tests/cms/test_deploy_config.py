@@ -111,10 +111,13 @@ def test_the_environment_example_passes_check_deploy():
 
 
 def test_every_environment_variable_of_the_settings_is_documented():
-    sources = [ROOT / "cms/settings/base.py", ROOT / "cms/settings/production.py", DEPLOY / "gunicorn.conf.py"]
+    sources = [ROOT / "cms/settings/base.py", ROOT / "cms/settings/production.py", DEPLOY / "gunicorn.conf.py",
+               DEPLOY / "granian_serve.py", ROOT / "cms/wsgi.py"]
     names = set()
     for source in sources:
-        names |= set(re.findall(r"""(?:environ\.get|env_bool|env_list)\(\s*["']([A-Z][A-Z0-9_]+)["']""", source.read_text()))
+        names |= set(re.findall(r"""(?:environ\.get|env_bool|env_list|positive_int\(environ,)\(?\s*["']([A-Z][A-Z0-9_]+)["']""",
+                                source.read_text()))
+    names |= set(re.findall(r'\$\{([A-Z][A-Z0-9_]+):-', (DEPLOY / "run-prod-local.sh").read_text())) - {"BIN"}
     docs = (ROOT / "docs" / "deploy.md").read_text()
     assert len(names) > 30
     assert sorted(name for name in names if f"`{name}`" not in docs) == []
@@ -128,7 +131,7 @@ def gunicorn_config(**env):
             "'access_log_format', 'accesslog', 'errorlog')}))")
     environment = {k: v for k, v in os.environ.items()
                    if k not in {"BIND", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "GUNICORN_TIMEOUT", "GUNICORN_POOL",
-                                "HOTLINE_BIND", "HOTLINE_CONCURRENCY"}}
+                                "SERVER_POOL", "HOTLINE_BIND", "HOTLINE_CONCURRENCY"}}
     environment.update(env)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -227,13 +230,13 @@ def compose_services():
 def test_compose_file_is_valid_yaml_with_the_reference_services():
     services = compose_services()
     assert {"nginx", "web1", "web2", "hotline", "worker", "postgres", "redis", "elasticsearch", "migrate"} <= set(services)
-    assert services["hotline"]["environment"]["GUNICORN_POOL"] == "hotline"
+    assert services["hotline"]["environment"]["SERVER_POOL"] == "hotline"
     for name in ("web1", "web2", "hotline", "worker"):
         environment = services[name]["environment"]
         assert environment["DJANGO_SETTINGS_MODULE"] == "cms.settings.production"
         assert environment["REDIS_URL"].startswith("redis://") and environment["ELASTICSEARCH_URL"]
     assert services["worker"]["command"][-3:] == ["db_worker", "--interval", "1"]
-    assert "gunicorn.conf.py" in " ".join(services["web2"]["command"])
+    assert services["web2"]["command"] == services["hotline"]["command"] == [".venv/bin/python", "deploy/granian_serve.py"]
 
 
 def read_unit(name):
@@ -243,10 +246,11 @@ def read_unit(name):
     return unit
 
 
-def test_systemd_units_run_gunicorn_and_the_worker_with_the_environment_file():
+def test_systemd_units_run_granian_and_the_worker_with_the_environment_file():
     web, worker = read_unit("zcjd-web.service"), read_unit("zcjd-worker.service")
-    assert "gunicorn -c /srv/zcjd/deploy/gunicorn.conf.py cms.wsgi" in web["Service"]["ExecStart"]
-    assert web["Service"]["Type"] == "notify" and web["Service"]["ExecReload"] == "/bin/kill -s HUP $MAINPID"
+    assert web["Service"]["ExecStart"] == "/srv/zcjd/.venv/bin/python /srv/zcjd/deploy/granian_serve.py"
+    # granian replaces its workers one at a time on SIGHUP; it does not speak sd_notify.
+    assert web["Service"]["Type"] == "exec" and web["Service"]["ExecReload"] == "/bin/kill -s HUP $MAINPID"
     assert worker["Service"]["ExecStart"].endswith("manage.py db_worker --interval 1")
     for unit in (web, worker, read_unit("zcjd-daily.service")):
         assert unit["Service"]["EnvironmentFile"] == "/etc/zcjd/zcjd.env"
@@ -257,11 +261,11 @@ def test_systemd_units_run_gunicorn_and_the_worker_with_the_environment_file():
 def test_the_hotline_has_its_own_processes_with_a_larger_share_of_the_cpu():
     web, hotline = read_unit("zcjd-web.service"), read_unit("zcjd-hotline.service")
     assert hotline["Service"]["ExecStart"] == web["Service"]["ExecStart"]  # the same application …
-    assert "GUNICORN_POOL=hotline" in hotline["Service"]["Environment"]  # … in its own pool
+    assert "SERVER_POOL=hotline" in hotline["Service"]["Environment"]  # … in its own pool
     assert int(hotline["Service"]["CPUWeight"]) > int(web["Service"]["CPUWeight"])
     assert hotline["Service"]["EnvironmentFile"] == "/etc/zcjd/zcjd.env"
     script = (DEPLOY / "run-prod-local.sh").read_text()
-    assert "GUNICORN_POOL=hotline" in script and 'nice -n "$WEB_NICE"' in script
+    assert "SERVER_POOL=hotline" in script and 'nice -n "$WEB_NICE"' in script
 
 
 def test_the_three_ways_of_running_give_the_hotline_the_same_priority():
@@ -286,22 +290,25 @@ def test_nginx_sends_the_hotline_and_its_api_to_the_hotline_processes():
 
 
 def test_gunicorns_hotline_pool_listens_on_its_own_port():
-    config = gunicorn_config(GUNICORN_POOL="hotline")
+    config = gunicorn_config(SERVER_POOL="hotline")
     assert config["bind"][0] == "0.0.0.0:8002" and config["workers"] == max(2, os.cpu_count())
-    config = gunicorn_config(GUNICORN_POOL="hotline", HOTLINE_BIND="127.0.0.1:9002", HOTLINE_CONCURRENCY="3",
+    assert gunicorn_config(GUNICORN_POOL="hotline")["bind"][0] == "0.0.0.0:8002"  # the older name still works
+    config = gunicorn_config(SERVER_POOL="hotline", HOTLINE_BIND="127.0.0.1:9002", HOTLINE_CONCURRENCY="3",
                              BIND="127.0.0.1:9000", WEB_CONCURRENCY="7")
     assert (config["bind"], config["workers"]) == (["127.0.0.1:9002"], 3)
     code = "import runpy; runpy.run_path('deploy/gunicorn.conf.py')"
     refused = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                             env={**os.environ, "GUNICORN_POOL": "admin"})
-    assert refused.returncode != 0 and "GUNICORN_POOL" in refused.stderr
+                             env={**os.environ, "SERVER_POOL": "admin"})
+    assert refused.returncode != 0 and "SERVER_POOL" in refused.stderr
 
 
 def test_the_local_production_script_is_valid_bash():
     result = subprocess.run(["bash", "-n", DEPLOY / "run-prod-local.sh"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     script = (DEPLOY / "run-prod-local.sh").read_text()
-    assert "cms.settings.production" in script and "deploy/gunicorn.conf.py" in script and "db_worker" in script
+    assert "cms.settings.production" in script and "db_worker" in script
+    assert "deploy/granian_serve.py" in script and "deploy/gunicorn.conf.py" in script
+    assert "WSGI_SERVER=${WSGI_SERVER:-granian}" in script
 
 
 def test_gunicorn_workers_skip_the_interpreters_clean_up_only_after_a_normal_exit():

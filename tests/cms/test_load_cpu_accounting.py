@@ -31,6 +31,7 @@ def write_machine(proc, busy, idle):
 
 
 GUNICORN = "/srv/.venv/bin/python /srv/.venv/bin/gunicorn -c deploy/gunicorn.conf.py cms.wsgi"
+GRANIAN = "/srv/.venv/bin/python deploy/granian_serve.py"  # its forked workers keep this command line
 
 
 def test_component_of_each_process(cpu):
@@ -44,6 +45,9 @@ def test_component_of_each_process(cpu):
     assert cpu.component_of(b"/usr/bin/python3 benchmarks/load_test.py", b"") == "other"
     # Only the pool's own variable counts, not a value that merely contains the word.
     assert cpu.component_of(GUNICORN.replace(" ", "\0").encode(), b"NOTE=GUNICORN_POOL=hotline-later") == "web"
+    assert cpu.component_of(GRANIAN.replace(" ", "\0").encode(), b"SERVER_POOL=web\0") == "web"
+    assert cpu.component_of(GRANIAN.replace(" ", "\0").encode(), b"A=1\0SERVER_POOL=hotline\0") == "hotline"
+    assert cpu.component_of(GRANIAN.replace(" ", "\0").encode(), b"NOTE=SERVER_POOL=hotline") == "web"
 
 
 # Processes that live through the window: pid, name, command line, environment, utime (before, after).

@@ -2,7 +2,7 @@
 
 The fast tests (unmarked, part of `make test`) run in-process against a real private redis-server
 or a real unreachable database. The slow ones (``@pytest.mark.faults``) start the production
-stack (stack.py): gunicorn and db_worker with ``cms.settings.production`` on a private
+stack (stack.py): the web server (granian) and db_worker with ``cms.settings.production`` on a private
 PostgreSQL cluster, and take its dependencies away while it serves.
 """
 import os
@@ -51,8 +51,8 @@ def stack_template():
     missing = procs.pg_binaries_missing()
     if missing:
         pytest.skip(f"缺少 PostgreSQL 服务端程序（{missing}）：无法启动私有集群；请安装 postgresql 或设置 PG_BIN")
-    if not procs.Path(procs.GUNICORN).exists():
-        pytest.skip(f"缺少 {procs.GUNICORN}：请先 make setup")
+    if not procs.Path(procs.GRANIAN).exists():
+        pytest.skip(f"缺少 {procs.GRANIAN}：请先 make setup")
     if os.geteuid() == 0 and not (shutil.which("runuser") and _user_exists("postgres")):
         pytest.skip("以 root 运行时需要 runuser 和 postgres 用户来启动私有 PostgreSQL 集群")
     template = StackTemplate(tempfile.mkdtemp(prefix="zcjd-faults-"))
@@ -76,7 +76,7 @@ def _user_exists(name):
 
 @pytest.fixture
 def stack_factory(stack_template, tmp_path):
-    """``make(redis_url=None, worker=False)``: a running gunicorn (and db_worker) on a fresh copy of the demo."""
+    """``make(redis_url=None, worker=False)``: a running web server (and db_worker) on a fresh copy of the demo."""
     from .stack import Stack
 
     stacks = []

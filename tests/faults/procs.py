@@ -1,4 +1,4 @@
-"""Real processes for the fault tests: a private redis-server, a private PostgreSQL cluster, gunicorn, db_worker.
+"""Real processes for the fault tests: a private redis-server, a private PostgreSQL cluster, granian, db_worker.
 
 Nothing here touches the machine's shared Redis or PostgreSQL: every server is started on a free
 loopback port in a temporary directory and stopped by its own process id.
@@ -14,7 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+GRANIAN = str(Path(sys.executable).with_name("granian"))  # deploy/granian_serve.py needs it
+WEB_SERVER = str(ROOT / "deploy" / "granian_serve.py")  # the deployed web server
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 

@@ -1,9 +1,9 @@
-"""The production stack of the slow fault tests: gunicorn and db_worker on a private PostgreSQL cluster.
+"""The production stack of the slow fault tests: the web server and db_worker on a private PostgreSQL cluster.
 
 One cluster per test session. Its template database is migrated and loaded with the demo once
 (``load_demo``, as ``make run-prod`` does, about 35 s); each test gets a copy (CREATE DATABASE …
-TEMPLATE, under a second) with a copy of the template's search index, and its own gunicorn
-(deploy/gunicorn.conf.py, 2 workers) on a free loopback port, its own db_worker when it needs one,
+TEMPLATE, under a second) with a copy of the template's search index, and its own web server
+(deploy/granian_serve.py, as deployed, 2 workers) on a free loopback port, its own db_worker when it needs one,
 and its own e-mail folder. Settings: tests.faults.stack_settings (production plus an e-mail folder).
 """
 import email
@@ -22,7 +22,7 @@ from .web import Browser, server_answers
 TEMPLATE_DB = "zcjd_faults_template"
 # Variables of the developer's shell that must not reach the stack (they may point at other databases).
 STRIPPED = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "ELASTICSEARCH_URL", "SEARCH_", "CACHE_KEY_PREFIX",
-            "EMAIL_", "VAR_DIR", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "BIND", "WEB_CONCURRENCY", "GUNICORN_")
+            "EMAIL_", "VAR_DIR", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "BIND", "WEB_CONCURRENCY", "GUNICORN_", "SERVER_")
 
 
 def stack_env(workdir, database_url, search_dir, secret_key, redis_url=None, port=None):
@@ -104,8 +104,7 @@ class Stack:
         self.env = stack_env(self.workdir, self.cluster.url(self.database), self.search_dir, template.secret_key,
                              redis_url=redis_url, port=self.port)
         self.mail_dir = self.workdir / "mail"
-        self.web = procs.Process("gunicorn", [procs.GUNICORN, "-c", "deploy/gunicorn.conf.py", "cms.wsgi"], self.env,
-                                 self.workdir / "gunicorn.log")
+        self.web = procs.Process("web", [procs.PYTHON, procs.WEB_SERVER], self.env, self.workdir / "web.log")
         self.worker = self._worker_process()
 
     def _worker_process(self):
@@ -115,12 +114,12 @@ class Stack:
     # --- processes ---------------------------------------------------------------------------------
     def start_web(self):
         self.web.start()
-        procs.wait_until(lambda: self._web_up(), 90, 0.2, "gunicorn to answer /healthz")
+        procs.wait_until(lambda: self._web_up(), 90, 0.2, "the web server to answer /healthz")
         return self
 
     def _web_up(self):
         if not self.web.alive():
-            raise RuntimeError(f"gunicorn exited:\n{self.web.log()[-3000:]}")
+            raise RuntimeError(f"the web server exited:\n{self.web.log()[-3000:]}")
         return server_answers(self.port)
 
     def start_worker(self):

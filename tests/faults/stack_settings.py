@@ -1,4 +1,4 @@
-"""cms.settings.production for the fault tests' gunicorn and db_worker: the same, plus two things.
+"""cms.settings.production for the fault tests' web server and db_worker: the same, plus two things.
 
 - Result e-mails go to files the test reads (EMAIL_BACKEND=…filebased.EmailBackend comes from the
   environment like every other setting; its folder from FAULTS_EMAIL_DIR).

@@ -3,7 +3,7 @@ opinion sent meanwhile is refused visibly, then stored exactly once when it is s
 
 The fast test swaps the request's connection for one to a database that does not answer (a port
 nobody listens on, or an SQLite file that cannot be opened): the driver's real connection error.
-The slow one (stack) stops and starts a private PostgreSQL cluster under a running gunicorn.
+The slow one (stack) stops and starts a private PostgreSQL cluster under a running web server.
 """
 import contextlib
 import logging
@@ -86,7 +86,7 @@ def test_database_unreachable_gives_a_clean_503_and_a_refused_opinion_can_be_sen
 
 
 def test_production_keeps_connections_and_checks_them_after_a_restart():
-    """What lets gunicorn recover without a restart: a kept connection is checked before it is reused."""
+    """What lets the web server recover without a restart: a kept connection is checked before it is reused."""
     from tests.cms.test_deploy_config import production_value
 
     value = production_value("[s.DATABASES['default'][k] for k in ('CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')]",
@@ -146,7 +146,7 @@ def test_database_restarted_under_the_running_stack(stack_factory):
     back = time.monotonic()
     stack.start_worker()  # what systemd does
 
-    # The same gunicorn serves again: every worker reconnects by itself (CONN_HEALTH_CHECKS).
+    # The same web server serves again: every worker reconnects by itself (CONN_HEALTH_CHECKS).
     assert [visitor.get("/").status for _ in range(6)] == [200] * 6
     print(f"FAULT-TIMING database: the 503 page in {answered_in * 1000:.0f} ms, "
           f"six pages 200 within {time.monotonic() - back:.2f} s of the server being back")

@@ -1,0 +1,178 @@
+"""granian for the web processes: `python deploy/granian_serve.py` (make run-prod, systemd, compose).
+
+granian (a WSGI server whose HTTP side is written in Rust) serves the same application as
+gunicorn (deploy/gunicorn.conf.py, still supported) for less CPU: in the load test on this 2-core
+machine 2.4 ms of the web processes' CPU per request against 3.1 with gunicorn, and the opinion
+p95 at 220 offered/s fell from 760 to 64 ms (benchmarks/README.md). Everything an operator
+changes comes from the environment (docs/deploy.md):
+
+  SERVER_POOL           web (default) or hotline: the hotline's own processes (/hotline/, /api/qa/)
+  BIND                  where the web pool listens; default [::]:8000, one dual-stack socket that
+                        takes IPv4 and IPv6 (0.0.0.0:8000 where the machine has no IPv6)
+  HOTLINE_BIND          the same for the hotline pool; default [::]:8002
+  WEB_CONCURRENCY       web worker processes; default cores + 1
+  HOTLINE_CONCURRENCY   hotline worker processes; default the cores, at least 2
+  SERVER_THREADS        threads running the application in each worker; default 4
+  SERVER_WORKER_LIFETIME seconds before a worker is replaced (a new one starts first); default 21600
+  SERVER_GRACEFUL_TIMEOUT seconds a stopping worker may finish its requests; default 30
+  SERVER_WARMUP         0 to skip the warm-up search in each new worker (cms.granian_worker)
+  LOG_FORMAT            json (default) or plain; LOG_LEVEL: info (default), warning, debug …
+
+granian opens one listening socket. BIND may name one address, or the IPv4 and IPv6 wildcards of
+one port (gunicorn's form, 0.0.0.0:8000,[::]:8000), which become that one dual-stack socket; two
+other addresses (127.0.0.1 and ::1, say) cannot share a socket, and the launcher says so.
+
+The access log never contains the query string: /api/qa/search?q=… and /hotline/?q=… carry what
+a caller said, phone numbers included. It records the path only, and every line goes through the
+personal-data filter of the application's logs (cms/logging.py).
+"""
+import os
+import socket
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTS = {"web": 8000, "hotline": 8002}
+# Path without the query string (%(path)s is PATH_INFO), status, milliseconds, client.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).0fms'
+
+
+class ConfigurationError(SystemExit):
+    """A setting the launcher refuses, with what to change; exits with status 2."""
+
+    def __init__(self, message):
+        super().__init__(f"!! deploy/granian_serve.py：{message}")
+        self.code = 2
+
+
+def dual_stack_available(proc=Path("/proc/sys/net/ipv6/bindv6only")):
+    """Whether one [::] socket takes IPv4 too (Linux's default, net.ipv6.bindv6only = 0)."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
+    except OSError:
+        return False
+    try:
+        return proc.read_text().strip() == "0"
+    except OSError:
+        return False
+
+
+def parse_address(address):
+    """'127.0.0.1:8000' or '[::1]:8000' -> (host, port)."""
+    host, _, port = address.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"监听地址 {address!r} 应为 主机:端口，例如 127.0.0.1:8000 或 [::]:8000")
+    return host, int(port)
+
+
+def listen_address(bind, dual_stack):
+    """The one (host, port) granian binds for a comma-separated BIND list."""
+    addresses = [parse_address(a) for a in bind.split(",") if a.strip()]
+    if not addresses:
+        raise ConfigurationError("BIND 为空：请给出一个监听地址")
+    if len(addresses) == 1:
+        return addresses[0]
+    hosts, ports = {host for host, _ in addresses}, {port for _, port in addresses}
+    if hosts == {"0.0.0.0", "::"} and len(ports) == 1 and len(addresses) == 2:
+        if not dual_stack:
+            raise ConfigurationError("本机的 [::] 套接字不接收 IPv4（net.ipv6.bindv6only=1 或没有 IPv6）："
+                                     "请把 BIND 设为 0.0.0.0:端口 与 [::]:端口 之一，或改用 gunicorn")
+        return "::", ports.pop()
+    raise ConfigurationError(f"granian 只能监听一个地址，{bind!r} 有 {len(addresses)} 个：请只留一个，"
+                             "或用 [::]:端口 同时接收 IPv4 与 IPv6，或改用 gunicorn（deploy/gunicorn.conf.py）")
+
+
+def positive_int(environ, name, default, minimum=1):
+    value = environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ConfigurationError(f"{name}={value!r} 应为不小于 {minimum} 的整数")
+    return number
+
+
+def log_config(environ):
+    """logging.dictConfig for granian's own and access loggers, through cms.logging's filter."""
+    formatter = "plain" if environ.get("LOG_FORMAT") == "plain" else "json"
+    level = environ.get("LOG_LEVEL", "info").upper()
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "filters": ["personal_data"],
+               "formatter": formatter}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"personal_data": {"()": "cms.logging.PersonalDataFilter"}},
+        "formatters": {"json": {"()": "cms.logging.JsonFormatter"},
+                       "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"console": handler, "errors": {**handler, "stream": "ext://sys.stderr"}},
+        "root": {"level": "INFO", "handlers": ["errors"]},
+        "loggers": {"_granian": {"level": level, "handlers": ["errors"], "propagate": False},
+                    "granian.access": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+    }
+
+
+def server_options(environ=os.environ, cores=None, dual_stack=None):
+    """The keyword arguments of granian.Granian for this environment (no side effects)."""
+    cores = cores or os.cpu_count() or 1
+    dual_stack = dual_stack_available() if dual_stack is None else dual_stack
+    pool = environ.get("SERVER_POOL") or environ.get("GUNICORN_POOL") or "web"
+    if pool not in PORTS:
+        raise ConfigurationError(f"SERVER_POOL 应为 web 或 hotline，而不是 {pool!r}")
+    port = PORTS[pool]
+    default_bind = f"[::]:{port}" if dual_stack else f"0.0.0.0:{port}"
+    host, port = listen_address(environ.get("HOTLINE_BIND" if pool == "hotline" else "BIND") or default_bind,
+                                dual_stack)
+    if pool == "hotline":  # tens of operators, not thousands of residents
+        workers = positive_int(environ, "HOTLINE_CONCURRENCY", max(2, cores))
+    else:
+        workers = positive_int(environ, "WEB_CONCURRENCY", cores + 1)
+    log_level = environ.get("LOG_LEVEL", "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise ConfigurationError(f"LOG_LEVEL={log_level!r} 应为 {'、'.join(LOG_LEVELS)} 之一")
+    warm = environ.get("SERVER_WARMUP", environ.get("GUNICORN_WARMUP", "1")) != "0"
+    return {
+        "target": "cms.granian_worker:warmed_application" if warm else "cms.granian_worker:application",
+        "factory": warm,
+        "address": host,
+        "port": port,
+        "interface": "wsgi",
+        "workers": workers,
+        "blocking_threads": positive_int(environ, "SERVER_THREADS", 4),
+        "http": "1",  # nginx and the load balancers speak HTTP/1.1 to the upstream
+        "websockets": False,
+        "log_level": log_level,
+        "log_dictconfig": log_config(environ),
+        "log_access": True,
+        "log_access_format": ACCESS_FORMAT,
+        # A crashed worker is replaced; every worker is replaced after a while (a new one first),
+        # so that a slow leak never grows into an outage.
+        "respawn_failed_workers": True,
+        "workers_lifetime": positive_int(environ, "SERVER_WORKER_LIFETIME", 6 * 3600, minimum=60),
+        "workers_kill_timeout": positive_int(environ, "SERVER_GRACEFUL_TIMEOUT", 30),
+        "working_dir": ROOT,
+    }
+
+
+def main():
+    options = server_options()
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))  # cms.logging and cms.granian_worker, from whatever directory this starts in
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+
+    options.update(interface=Interfaces(options["interface"]), http=HTTPModes(options["http"]),
+                   log_level=LogLevels(options["log_level"]))
+    Granian(**options).serve()
+
+
+if __name__ == "__main__":
+    main()
