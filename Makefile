@@ -35,8 +35,8 @@ run: demo
 	DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/gunicorn cms.wsgi $(HOST_BINDS) --workers 2 \
 	  --access-logfile - --error-logfile -
 
-# The production settings on this machine: PostgreSQL zcjd_prod, Redis, embedded search, gunicorn
-# with deploy/gunicorn.conf.py on 127.0.0.1:8001 and [::1]:8001, and a db_worker (docs/deploy.md).
+# The production settings on this machine: PostgreSQL zcjd_prod, Redis, embedded search, granian
+# (deploy/granian_serve.py) on 127.0.0.1:8001, and a db_worker (docs/deploy.md).
 run-prod: setup
 	@bash deploy/run-prod-local.sh
 

@@ -4,7 +4,7 @@ A hotline search logs its query (search.models.SearchQueryLog: the knowledge-gap
 every unanswered question). That INSERT and its commit were one more round trip to PostgreSQL
 inside the operator's wait, and under load each round trip waits for a core. ``defer(func)`` runs
 ``func`` once the WSGI server has written the response and closes it (Django's
-``HttpResponse.close()``, which gunicorn and the test client both call), in the same thread and
+``HttpResponse.close()``, which granian, gunicorn and the test client call), in the same thread and
 with the same database connection, before Django's request_finished clean-up.
 
 Outside a request (a management command, a task, a test calling the service directly) there is no
@@ -15,7 +15,7 @@ import logging
 import threading
 
 logger = logging.getLogger(__name__)
-_local = threading.local()  # gthread: one request at a time per thread
+_local = threading.local()  # one request at a time per thread (granian's and gunicorn's)
 
 
 def defer(func):
