@@ -2,9 +2,9 @@
 
 granian (a WSGI server whose HTTP side is written in Rust) serves the same application as
 gunicorn (deploy/gunicorn.conf.py, still supported) for less CPU: in the load test on this 2-core
-machine 2.4 ms of the web processes' CPU per request against 3.1 with gunicorn, and the opinion
-p95 at 220 offered/s fell from 760 to 64 ms (benchmarks/README.md). Everything an operator
-changes comes from the environment (docs/deploy.md):
+machine 2.2–2.5 ms of the web processes' CPU per request against 3.0–3.2 with gunicorn, and the
+opinion p95 at 220 offered/s 55–100 ms against 710–1300 (benchmarks/README.md, 2026-12-03).
+Everything an operator changes comes from the environment (docs/deploy.md):
 
   SERVER_POOL           web (default) or hotline: the hotline's own processes (/hotline/, /api/qa/)
   BIND                  where the web pool listens; default [::]:8000, one dual-stack socket that
