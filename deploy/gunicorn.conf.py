@@ -135,6 +135,13 @@ logconfig_dict = {
 }
 
 
+def post_fork(server, worker):
+    """A new worker imports the application afresh (cms.fresh_imports), not the master's copies."""
+    from cms.fresh_imports import forget_the_main_process_imports
+
+    forget_the_main_process_imports()
+
+
 def post_worker_init(worker):
     """Warm each new worker up before it takes requests (cms.wsgi.warm_up: one search)."""
     from cms.wsgi import warm_up

@@ -106,12 +106,15 @@ def test_the_access_format_has_the_path_and_never_the_query_string(serve):
 # --- the warm-up in each worker -----------------------------------------------------------------
 
 def test_a_warmed_worker_searches_once_and_serves_even_when_the_search_fails(monkeypatch):
+    import cms.fresh_imports
     import cms.wsgi
     import search.service
 
+    # As in a new worker it resets both signals and forgets imported modules: not in pytest's process.
+    monkeypatch.setattr(cms.fresh_imports, "forget_the_main_process_imports", lambda: [])
     saved = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     try:
-        import cms.granian_worker  # resets both signals, as in a new worker: not in pytest's process
+        import cms.granian_worker
     finally:
         signal.signal(signal.SIGTERM, saved[0])
         signal.signal(signal.SIGINT, saved[1])
@@ -134,6 +137,24 @@ def test_a_warmed_worker_searches_once_and_serves_even_when_the_search_fails(mon
     monkeypatch.setattr(cms.wsgi.logger, "warning", lambda message, *args: warnings.append(message % args))
     assert cms.granian_worker.warmed_application() is cms.wsgi.application
     assert warnings == ["warm-up search failed: ConnectionError: index unreachable"]
+
+
+def test_a_worker_forgets_the_modules_its_main_process_imported_for_the_logs():
+    """After a reload, a worker must not run an upgraded application beside the main process's old django.conf."""
+    code = ("import logging, logging.config, runpy, sys; sys.path.insert(0, '.'); "
+            "logging.config.dictConfig(runpy.run_path('deploy/granian_serve.py')['log_config']({})); "
+            "logging.getLogger('_granian').info('Spawning worker-1'); "  # what the main process does
+            "before = {n for n in ('django.conf', 'bleach', 'consultations.privacy', 'cms.logging') if n in sys.modules}; "
+            "old = sys.modules['consultations.privacy']; "
+            "from cms.fresh_imports import forget_the_main_process_imports as forget; forget(); "
+            "after = {n for n in sys.modules if n.split('.')[0] in ('django', 'bleach', 'consultations')}; "
+            "import consultations.privacy as new; "
+            "print(sorted(before), sorted(after), new is not old, 'cms.fresh_imports' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.production"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == ("['bleach', 'cms.logging', 'consultations.privacy', 'django.conf'] [] "
+                                             "True True")
 
 
 # --- the real server ------------------------------------------------------------------------------
