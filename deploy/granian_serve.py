@@ -27,11 +27,15 @@ a caller said, phone numbers included. It records the path only, and every line 
 personal-data filter of the application's logs (cms/logging.py).
 """
 import os
-import socket
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # cms.listen, cms.logging and cms.granian_worker, wherever this starts
+    sys.path.insert(0, str(ROOT))
+
+from cms.listen import dual_stack_available  # noqa: E402 (after the path)
+
 PORTS = {"web": 8000, "hotline": 8002}
 # Path without the query string (%(path)s is PATH_INFO), status, milliseconds, client.
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -44,20 +48,6 @@ class ConfigurationError(SystemExit):
     def __init__(self, message):
         super().__init__(f"!! deploy/granian_serve.py：{message}")
         self.code = 2
-
-
-def dual_stack_available(proc=Path("/proc/sys/net/ipv6/bindv6only")):
-    """Whether one [::] socket takes IPv4 too (Linux's default, net.ipv6.bindv6only = 0)."""
-    if not socket.has_ipv6:
-        return False
-    try:
-        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
-    except OSError:
-        return False
-    try:
-        return proc.read_text().strip() == "0"
-    except OSError:
-        return False
 
 
 def parse_address(address):
@@ -163,7 +153,6 @@ def server_options(environ=os.environ, cores=None, dual_stack=None):
 def main():
     options = server_options()
     os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))  # cms.logging and cms.granian_worker, from whatever directory this starts in
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces

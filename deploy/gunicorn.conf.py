@@ -25,8 +25,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # cms.logging must import whatever directory gunicorn starts in
+if str(ROOT) not in sys.path:  # cms.listen and cms.logging, whatever directory gunicorn starts in
     sys.path.insert(0, str(ROOT))
+
+from cms.listen import ipv6_available  # noqa: E402 (after the path)
+
 chdir = str(ROOT)
 wsgi_app = "cms.wsgi:application"
 # Two pools of the same application (docs/deploy.md, "The hotline's own processes"): the public
@@ -37,16 +40,6 @@ POOL = os.environ.get("SERVER_POOL") or os.environ.get("GUNICORN_POOL") or "web"
 if POOL not in {"web", "hotline"}:
     raise SystemExit(f"SERVER_POOL must be web or hotline, not {POOL!r}")
 proc_name = f"zcjd-{POOL}"
-
-
-def _ipv6_available():
-    if not socket.has_ipv6:
-        return False
-    try:
-        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
-    except OSError:
-        return False
-    return True
 
 
 def _ipv6_only_listeners():
@@ -74,7 +67,7 @@ def _ipv6_only_listeners():
 
 _ipv6_only_listeners()
 _port = 8002 if POOL == "hotline" else 8000
-_default_bind = f"0.0.0.0:{_port},[::]:{_port}" if _ipv6_available() else f"0.0.0.0:{_port}"
+_default_bind = f"0.0.0.0:{_port},[::]:{_port}" if ipv6_available() else f"0.0.0.0:{_port}"
 _bind_variable = "HOTLINE_BIND" if POOL == "hotline" else "BIND"
 bind = [address.strip() for address in os.environ.get(_bind_variable, _default_bind).split(",") if address.strip()]
 

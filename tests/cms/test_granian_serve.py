@@ -57,6 +57,16 @@ def test_gunicorns_pair_of_wildcards_becomes_the_one_dual_stack_socket(serve):
     assert "bindv6only" in refused(serve, dual_stack=False, BIND="0.0.0.0:8080,[::]:8080")
 
 
+def test_dual_stack_follows_the_kernels_bindv6only(tmp_path):
+    from cms.listen import dual_stack_available, ipv6_available
+
+    (tmp_path / "v6only").write_text("1\n")
+    (tmp_path / "dual").write_text("0\n")
+    assert dual_stack_available(tmp_path / "v6only") is False
+    assert dual_stack_available(tmp_path / "dual") is ipv6_available()
+    assert dual_stack_available(tmp_path / "missing") is False
+
+
 def test_one_address_of_either_family(serve):
     assert (options(serve, BIND="127.0.0.1:8001")["address"], options(serve, BIND="127.0.0.1:8001")["port"]) == (
         "127.0.0.1", 8001)
