@@ -54,7 +54,7 @@ lint: setup
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-# The slow fault tests (gunicorn, db_worker, a private PostgreSQL cluster and Redis) run in test-faults.
+# The slow fault tests (the web server, db_worker, a private PostgreSQL cluster and Redis) run in test-faults.
 test-sqlite: setup browsers
 	$(BIN)/python -m pytest -m "not faults"
 

@@ -22,6 +22,7 @@ deployed server (docs/deploy.md); gunicorn stays supported.
 """
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -153,7 +154,7 @@ def main(argv=None):
     args = parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("!! 需要 wrk：apt-get install -y wrk")
-    if not (load_test.BIN / "granian").exists():
+    if importlib.util.find_spec("granian") is None:
         sys.exit("!! 需要 granian：make setup（requirements.txt）")
     load_test.LOAD_DIR.mkdir(parents=True, exist_ok=True)
     load_test.RESULTS_DIR.mkdir(parents=True, exist_ok=True)

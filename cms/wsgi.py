@@ -4,6 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from cms.fresh_imports import warm_up_wanted
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
 application = get_wsgi_application()
 logger = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ def warm_up():
     after every worker (re)start waits for it. A failure is logged and the process serves anyway
     (search or database down: /readyz reports it). SERVER_WARMUP=0 (or GUNICORN_WARMUP=0) skips it.
     """
-    if "0" in (os.environ.get("SERVER_WARMUP"), os.environ.get("GUNICORN_WARMUP")):
+    if not warm_up_wanted():
         return
     from django.db import connections
 

@@ -34,20 +34,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # cms.listen, cms.logging and cms.granian_worker, wherever this starts
     sys.path.insert(0, str(ROOT))
 
-from cms.listen import dual_stack_available  # noqa: E402 (after the path)
+from cms.fresh_imports import remember_the_server, reset_signals_in_child, warm_up_wanted  # noqa: E402 (after the path)
+from cms.listen import dual_stack_available, ipv6_available  # noqa: E402
 
 PORTS = {"web": 8000, "hotline": 8002}
 # Path without the query string (%(path)s is PATH_INFO), status, milliseconds, client.
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug")
 ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).0fms'
 
 
-class ConfigurationError(SystemExit):
-    """A setting the launcher refuses, with what to change; exits with status 2."""
+class ConfigurationError(ValueError):
+    """A setting the launcher refuses, with what to change; main() prints it and exits with status 2."""
 
     def __init__(self, message):
         super().__init__(f"!! deploy/granian_serve.py：{message}")
-        self.code = 2
 
 
 def parse_address(address):
@@ -117,6 +117,9 @@ def server_options(environ=os.environ, cores=None, dual_stack=None):
         raise ConfigurationError(f"SERVER_POOL 应为 web 或 hotline，而不是 {pool!r}")
     port = PORTS[pool]
     default_bind = f"[::]:{port}" if dual_stack else f"0.0.0.0:{port}"
+    if not dual_stack and ipv6_available() and not environ.get("HOTLINE_BIND" if pool == "hotline" else "BIND"):
+        print(f"!! deploy/granian_serve.py：本机 net.ipv6.bindv6only=1，[::] 不接收 IPv4，默认只监听 IPv4（{default_bind}）；"
+              "要同时服务 IPv6，请设 net.ipv6.bindv6only=0，或另起一个 BIND=[::]:端口 的进程", file=sys.stderr)
     host, port = listen_address(environ.get("HOTLINE_BIND" if pool == "hotline" else "BIND") or default_bind,
                                 dual_stack)
     if pool == "hotline":  # tens of operators, not thousands of residents
@@ -126,7 +129,7 @@ def server_options(environ=os.environ, cores=None, dual_stack=None):
     log_level = environ.get("LOG_LEVEL", "info").lower()
     if log_level not in LOG_LEVELS:
         raise ConfigurationError(f"LOG_LEVEL={log_level!r} 应为 {'、'.join(LOG_LEVELS)} 之一")
-    warm = environ.get("SERVER_WARMUP", environ.get("GUNICORN_WARMUP", "1")) != "0"
+    warm = warm_up_wanted(environ)
     return {
         "target": "cms.granian_worker:warmed_application" if warm else "cms.granian_worker:application",
         "factory": warm,
@@ -151,7 +154,11 @@ def server_options(environ=os.environ, cores=None, dual_stack=None):
 
 
 def main():
-    options = server_options()
+    try:
+        options = server_options()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)  # the units' RestartPreventExitStatus: a wrong setting is not retried every 2 s
     os.chdir(ROOT)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
     from granian import Granian
@@ -160,7 +167,31 @@ def main():
 
     options.update(interface=Interfaces(options["interface"]), http=HTTPModes(options["http"]),
                    log_level=LogLevels(options["log_level"]))
-    Granian(**options).serve()
+    server = Granian(**options)
+    # A forked worker inherits this process's SIGTERM handler, which does nothing in the worker
+    # until granian installs the worker's own once the application has loaded: a stop during
+    # those 1–2 s was lost, and the worker killed after SERVER_GRACEFUL_TIMEOUT (30 s measured).
+    # From the fork until then the default action applies, so a loading worker stops at once:
+    # reset right after the fork, and, for a signal that comes before the new process first
+    # runs, the inherited handler itself passes it on to the default action.
+    os.register_at_fork(after_in_child=reset_signals_in_child)
+    server.signal_handler_interrupt = only_in_this_process(server.signal_handler_interrupt)
+    remember_the_server()  # what the workers keep; the rest they import afresh (cms.fresh_imports)
+    server.serve()
+
+
+def only_in_this_process(handler):
+    """``handler`` in the process that installed it; in a forked copy, the signal's default action."""
+    owner = os.getpid()
+
+    def guarded(signum, frame):
+        if os.getpid() != owner:
+            reset_signals_in_child()
+            os.kill(os.getpid(), signum)
+            return
+        handler(signum, frame)
+
+    return guarded
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # cms.listen and cms.logging, whatever directory gunicorn starts in
     sys.path.insert(0, str(ROOT))
 
-from cms.listen import ipv6_available  # noqa: E402 (after the path)
+from cms.fresh_imports import remember_the_server  # noqa: E402 (after the path)
+from cms.listen import ipv6_available  # noqa: E402
+
+remember_the_server()  # gunicorn's own packages; its workers import the rest afresh (post_fork)
 
 chdir = str(ROOT)
 wsgi_app = "cms.wsgi:application"

@@ -15,7 +15,7 @@ if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Load balancers probe gunicorn over plain HTTP: a redirect to https:// would fail the probe.
+# Load balancers probe the web processes over plain HTTP: a redirect to https:// would fail the probe.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -320,3 +320,10 @@ def test_gunicorn_workers_skip_the_interpreters_clean_up_only_after_a_normal_exi
                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["boot failure: normal exit", "error code: normal exit"]
+
+
+def test_the_kernel_settings_let_connections_move_between_granian_workers_and_keep_dual_stack():
+    settings = dict(line.replace(" ", "").split("=") for line in (DEPLOY / "sysctl" / "90-zcjd.conf").read_text().splitlines()
+                    if line.strip() and not line.startswith("#"))
+    assert settings == {"net.ipv4.tcp_migrate_req": "1", "net.ipv6.bindv6only": "0"}
+    assert "deploy/sysctl/90-zcjd.conf" in (ROOT / "docs" / "deploy.md").read_text()

@@ -14,7 +14,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-GRANIAN = str(Path(sys.executable).with_name("granian"))  # deploy/granian_serve.py needs it
 WEB_SERVER = str(ROOT / "deploy" / "granian_serve.py")  # the deployed web server
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
