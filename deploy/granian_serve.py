@@ -16,6 +16,7 @@ Everything an operator changes comes from the environment (docs/deploy.md):
   SERVER_WORKER_LIFETIME seconds before a worker is replaced (a new one starts first); default 21600
   SERVER_GRACEFUL_TIMEOUT seconds a stopping worker may finish its requests; default 30
   SERVER_WARMUP         0 to skip the warm-up search in each new worker (cms.granian_worker)
+  DATABASE_STATEMENT_TIMEOUT  PostgreSQL's limit per statement in the workers; default 30s, "" none
   LOG_FORMAT            json (default) or plain; LOG_LEVEL: info (default), warning, debug …
 
 granian opens one listening socket. BIND may name one address, or the IPv4 and IPv6 wildcards of
@@ -39,6 +40,9 @@ from cms.listen import dual_stack_available, ipv6_available  # noqa: E402
 
 PORTS = {"web": 8000, "hotline": 8002}
 # Path without the query string (%(path)s is PATH_INFO), status, milliseconds, client.
+# granian has no request timeout: PostgreSQL cancels a web request's statement after this (a
+# little under nginx's 35 s), and the person gets the 503 page. "" in the environment: no limit.
+WEB_STATEMENT_TIMEOUT = "30s"
 LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug")
 ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).0fms'
 
@@ -153,12 +157,18 @@ def server_options(environ=os.environ, cores=None, dual_stack=None):
     }
 
 
+def worker_environment(environ):
+    """Variables the workers get unless the environment sets them (inherited through the fork)."""
+    return {} if "DATABASE_STATEMENT_TIMEOUT" in environ else {"DATABASE_STATEMENT_TIMEOUT": WEB_STATEMENT_TIMEOUT}
+
+
 def main():
     try:
         options = server_options()
     except ConfigurationError as error:
         print(error, file=sys.stderr)
         sys.exit(2)  # the units' RestartPreventExitStatus: a wrong setting is not retried every 2 s
+    os.environ.update(worker_environment(os.environ))
     os.chdir(ROOT)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
     from granian import Granian

@@ -32,6 +32,8 @@ from cms.fresh_imports import remember_the_server  # noqa: E402 (after the path)
 from cms.listen import ipv6_available  # noqa: E402
 
 remember_the_server()  # gunicorn's own packages; its workers import the rest afresh (post_fork)
+# The web workers' limit per PostgreSQL statement (cms/settings/base.py), as under granian.
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "30s")
 
 chdir = str(ROOT)
 wsgi_app = "cms.wsgi:application"

@@ -100,6 +100,19 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, with a health check that polls the socket instead of a SELECT 1 per request.
     DATABASES["default"]["ENGINE"] = "cms.db.postgresql"
+    # The web servers set this for their own workers (deploy/granian_serve.py, gunicorn.conf.py):
+    # granian kills no stuck request, so PostgreSQL cancels a statement that runs longer, and the
+    # person gets the 503 page (cms/dbdown.py). The task worker and the commands have no limit.
+    STATEMENT_TIMEOUT = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "").strip()
+    if STATEMENT_TIMEOUT:
+        import re
+
+        if not re.fullmatch(r"[1-9]\d*(ms|s|min)?", STATEMENT_TIMEOUT):
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(f"DATABASE_STATEMENT_TIMEOUT={STATEMENT_TIMEOUT!r} 应为正整数毫秒，或带单位 ms、s、min，例如 30s")
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process and the task worker share the file safely.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -327,3 +327,23 @@ def test_the_kernel_settings_let_connections_move_between_granian_workers_and_ke
                     if line.strip() and not line.startswith("#"))
     assert settings == {"net.ipv4.tcp_migrate_req": "1", "net.ipv6.bindv6only": "0"}
     assert "deploy/sysctl/90-zcjd.conf" in (ROOT / "docs" / "deploy.md").read_text()
+
+
+def test_the_statement_timeout_goes_to_postgresql_as_a_connection_option():
+    url = "postgres://zcjd@127.0.0.1:5432/zcjd"
+    options = production_value("s.DATABASES['default'].get('OPTIONS', {})", DATABASE_URL=url,
+                               DATABASE_STATEMENT_TIMEOUT="30s")
+    assert options["options"] == "-c statement_timeout=30s"
+    assert "options" not in production_value("s.DATABASES['default'].get('OPTIONS', {})", DATABASE_URL=url)
+    refused = production("print(1)", DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT="30 seconds")
+    assert refused.returncode != 0 and "DATABASE_STATEMENT_TIMEOUT" in refused.stderr
+
+
+def test_only_the_web_workers_get_the_statement_timeout_by_default():
+    # The servers' configuration sets it for their workers; manage.py commands and the task worker have none.
+    code = "import os, runpy; runpy.run_path('deploy/gunicorn.conf.py'); print(os.environ['DATABASE_STATEMENT_TIMEOUT'])"
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_STATEMENT_TIMEOUT"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.split() == ["30s"], result.stderr
+    for unit in ("zcjd-worker.service", "zcjd-daily.service"):
+        assert "DATABASE_STATEMENT_TIMEOUT" not in (DEPLOY / "systemd" / unit).read_text()

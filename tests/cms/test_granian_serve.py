@@ -120,6 +120,12 @@ def test_the_environment_sets_workers_threads_lifetime_and_warm_up(serve):
     assert config["target"] == "cms.granian_worker:application" and config["factory"] is False
 
 
+def test_the_workers_get_a_statement_timeout_unless_the_environment_says_otherwise(serve):
+    assert serve.worker_environment({}) == {"DATABASE_STATEMENT_TIMEOUT": "30s"}
+    assert serve.worker_environment({"DATABASE_STATEMENT_TIMEOUT": ""}) == {}  # "": no limit
+    assert serve.worker_environment({"DATABASE_STATEMENT_TIMEOUT": "10s"}) == {}
+
+
 def test_the_access_format_has_the_path_and_never_the_query_string(serve):
     assert "%(path)s" in serve.ACCESS_FORMAT and "query_string" not in serve.ACCESS_FORMAT
     config = serve.log_config({"LOG_FORMAT": "plain"})
