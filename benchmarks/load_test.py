@@ -3,8 +3,8 @@
 
 A hot consultation (residents opening the page and submitting opinions), 12345 operators searching
 and the public reading pages, all at once, against `make run-prod`'s stack: granian
-(deploy/granian_serve.py; --server gunicorn for deploy/gunicorn.conf.py) and cms.settings.production, PostgreSQL, Redis, the embedded search index
-and a db_worker. Then it counts: every accepted opinion is in the database exactly once, with a
+(deploy/granian_serve.py; --server gunicorn for deploy/gunicorn.conf.py) with
+cms.settings.production, PostgreSQL, Redis, the embedded search index and a db_worker. Then it counts: every accepted opinion is in the database exactly once, with a
 unique receipt. Run from the repository root:
 
     make load                                                      # = the defaults below (~3 min)

@@ -1,7 +1,7 @@
 """What granian loads in each new worker (deploy/granian_serve.py): the application, warmed up.
 
 Before Django is imported, the worker forgets the modules the main process had imported for its
-logs (cms.fresh_imports), so that a reload runs the new code of every one of them.
+logs (cms.worker_start), so that a reload runs the new code of every one of them.
 
 granian puts its process's whole environment into every request's WSGI environ (granian/wsgi.py:
 ``dict(os.environ) | scope``), so SECRET_KEY, DATABASE_URL with its password and the storage keys
@@ -10,7 +10,7 @@ application here gets each request without them: only what the request itself ca
 """
 import os
 
-from cms.fresh_imports import forget_the_main_process_imports
+from cms.worker_start import forget_the_main_process_imports
 
 forget_the_main_process_imports()
 

@@ -12,6 +12,7 @@ deploy/gunicorn.conf.py for the servers' error and access logs.
 """
 import json
 import logging
+import os
 import re
 from datetime import UTC, datetime
 
@@ -123,3 +124,31 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = record.stack_info
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def server_log_config(error_logger, access_logger, environ=os.environ):
+    """logging.dictConfig for a web server's own logger (stderr) and access logger (stdout).
+
+    JSON lines (LOG_FORMAT=plain: text lines), every one through PersonalDataFilter; LOG_LEVEL sets
+    the server's own logger. Used by deploy/granian_serve.py and deploy/gunicorn.conf.py.
+    """
+    formatter = "plain" if environ.get("LOG_FORMAT") == "plain" else "json"
+
+    def console(stream):
+        return {"class": "logging.StreamHandler", "stream": f"ext://sys.{stream}", "filters": ["personal_data"],
+                "formatter": formatter}
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"personal_data": {"()": "cms.logging.PersonalDataFilter"}},
+        "formatters": {"json": {"()": "cms.logging.JsonFormatter"},
+                       "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"error_console": console("stderr"), "access_console": console("stdout")},
+        "root": {"level": "INFO", "handlers": ["error_console"]},
+        "loggers": {
+            error_logger: {"level": environ.get("LOG_LEVEL", "info").upper(), "handlers": ["error_console"],
+                           "propagate": False},
+            access_logger: {"level": "INFO", "handlers": ["access_console"], "propagate": False},
+        },
+    }

@@ -4,7 +4,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from cms.fresh_imports import warm_up_wanted
+from cms.worker_start import warm_up_wanted
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
 application = get_wsgi_application()

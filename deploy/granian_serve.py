@@ -35,15 +35,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # cms.listen, cms.logging and cms.granian_worker, wherever this starts
     sys.path.insert(0, str(ROOT))
 
-from cms.fresh_imports import remember_the_server, reset_signals_in_child, warm_up_wanted  # noqa: E402 (after the path)
-from cms.listen import dual_stack_available, ipv6_available  # noqa: E402
+from cms.listen import bind_variable, dual_stack_available, ipv6_available, server_pool  # noqa: E402 (after the path)
+from cms.logging import server_log_config  # noqa: E402
+from cms.worker_start import (  # noqa: E402
+    remember_the_server,
+    reset_signals_in_child,
+    warm_up_wanted,
+    worker_environment,
+)
 
-PORTS = {"web": 8000, "hotline": 8002}
-# Path without the query string (%(path)s is PATH_INFO), status, milliseconds, client.
-# granian has no request timeout: PostgreSQL cancels a web request's statement after this (a
-# little under nginx's 35 s), and the person gets the 503 page. "" in the environment: no limit.
-WEB_STATEMENT_TIMEOUT = "30s"
 LOG_LEVELS = ("critical", "error", "warning", "warn", "info", "debug")
+# Path without the query string (%(path)s is PATH_INFO), status, milliseconds, client.
 ACCESS_FORMAT = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).0fms'
 
 
@@ -94,38 +96,24 @@ def positive_int(environ, name, default, minimum=1):
 
 
 def log_config(environ):
-    """logging.dictConfig for granian's own and access loggers, through cms.logging's filter."""
-    formatter = "plain" if environ.get("LOG_FORMAT") == "plain" else "json"
-    level = environ.get("LOG_LEVEL", "info").upper()
-    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "filters": ["personal_data"],
-               "formatter": formatter}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {"personal_data": {"()": "cms.logging.PersonalDataFilter"}},
-        "formatters": {"json": {"()": "cms.logging.JsonFormatter"},
-                       "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-        "handlers": {"console": handler, "errors": {**handler, "stream": "ext://sys.stderr"}},
-        "root": {"level": "INFO", "handlers": ["errors"]},
-        "loggers": {"_granian": {"level": level, "handlers": ["errors"], "propagate": False},
-                    "granian.access": {"level": "INFO", "handlers": ["console"], "propagate": False}},
-    }
+    """logging.dictConfig for granian's own and access loggers (cms.logging.server_log_config)."""
+    return server_log_config("_granian", "granian.access", environ)
 
 
 def server_options(environ=os.environ, cores=None, dual_stack=None):
     """The keyword arguments of granian.Granian for this environment (no side effects)."""
     cores = cores or os.cpu_count() or 1
     dual_stack = dual_stack_available() if dual_stack is None else dual_stack
-    pool = environ.get("SERVER_POOL") or environ.get("GUNICORN_POOL") or "web"
-    if pool not in PORTS:
-        raise ConfigurationError(f"SERVER_POOL 应为 web 或 hotline，而不是 {pool!r}")
-    port = PORTS[pool]
+    try:
+        pool, port = server_pool(environ)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
     default_bind = f"[::]:{port}" if dual_stack else f"0.0.0.0:{port}"
-    if not dual_stack and ipv6_available() and not environ.get("HOTLINE_BIND" if pool == "hotline" else "BIND"):
+    bind = environ.get(bind_variable(pool))
+    if not bind and not dual_stack and ipv6_available():
         print(f"!! deploy/granian_serve.py：本机 net.ipv6.bindv6only=1，[::] 不接收 IPv4，默认只监听 IPv4（{default_bind}）；"
               "要同时服务 IPv6，请设 net.ipv6.bindv6only=0，或另起一个 BIND=[::]:端口 的进程", file=sys.stderr)
-    host, port = listen_address(environ.get("HOTLINE_BIND" if pool == "hotline" else "BIND") or default_bind,
-                                dual_stack)
+    host, port = listen_address(bind or default_bind, dual_stack)
     if pool == "hotline":  # tens of operators, not thousands of residents
         workers = positive_int(environ, "HOTLINE_CONCURRENCY", max(2, cores))
     else:
@@ -157,11 +145,6 @@ def server_options(environ=os.environ, cores=None, dual_stack=None):
     }
 
 
-def worker_environment(environ):
-    """Variables the workers get unless the environment sets them (inherited through the fork)."""
-    return {} if "DATABASE_STATEMENT_TIMEOUT" in environ else {"DATABASE_STATEMENT_TIMEOUT": WEB_STATEMENT_TIMEOUT}
-
-
 def main():
     try:
         options = server_options()
@@ -186,7 +169,7 @@ def main():
     # runs, the inherited handler itself passes it on to the default action.
     os.register_at_fork(after_in_child=reset_signals_in_child)
     server.signal_handler_interrupt = only_in_this_process(server.signal_handler_interrupt)
-    remember_the_server()  # what the workers keep; the rest they import afresh (cms.fresh_imports)
+    remember_the_server()  # what the workers keep; the rest they import afresh (cms.worker_start)
     server.serve()
 
 

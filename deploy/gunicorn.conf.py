@@ -12,6 +12,7 @@ Everything an operator changes comes from the environment (see docs/deploy.md):
   FORWARDED_ALLOW_IPS   proxies trusted for X-Forwarded-Proto (default 127.0.0.1,::1)
   LOG_FORMAT            json (default) or plain; LOG_LEVEL: info (default), warning, debug …
   SERVER_WARMUP         0 to skip the warm-up search in each new worker (post_worker_init)
+  DATABASE_STATEMENT_TIMEOUT  PostgreSQL's limit per statement in the workers; default 30s, "" none
   GUNICORN_FAST_EXIT    0 to let workers exit through the interpreter's clean-up (worker_exit)
 
 The access log never contains the query string: /api/qa/search?q=… and /hotline/?q=… carry what
@@ -28,22 +29,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # cms.listen and cms.logging, whatever directory gunicorn starts in
     sys.path.insert(0, str(ROOT))
 
-from cms.fresh_imports import remember_the_server  # noqa: E402 (after the path)
-from cms.listen import ipv6_available  # noqa: E402
+from cms.listen import bind_variable, ipv6_available, server_pool  # noqa: E402 (after the path)
+from cms.logging import server_log_config  # noqa: E402
+from cms.worker_start import remember_the_server, worker_environment  # noqa: E402
 
 remember_the_server()  # gunicorn's own packages; its workers import the rest afresh (post_fork)
-# The web workers' limit per PostgreSQL statement (cms/settings/base.py), as under granian.
-os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "30s")
+os.environ.update(worker_environment())  # the workers' limit per PostgreSQL statement, as under granian
 
 chdir = str(ROOT)
 wsgi_app = "cms.wsgi:application"
-# Two pools of the same application (docs/deploy.md, "The hotline's own processes"): the public
-# site, and the 12345 hotline (/hotline/, /api/qa/), which nginx sends to processes of its own so
-# that a flood of residents never queues an operator's search behind it. SERVER_POOL=hotline
-# selects the second one's listen addresses and size.
-POOL = os.environ.get("SERVER_POOL") or os.environ.get("GUNICORN_POOL") or "web"
-if POOL not in {"web", "hotline"}:
-    raise SystemExit(f"SERVER_POOL must be web or hotline, not {POOL!r}")
+# The public site's pool or the hotline's (cms/listen.py): SERVER_POOL=hotline selects the second
+# one's listen addresses and size, so that a flood of residents never queues an operator's search.
+try:
+    POOL, _port = server_pool(os.environ)
+except ValueError as error:
+    raise SystemExit(str(error)) from None
 proc_name = f"zcjd-{POOL}"
 
 
@@ -71,10 +71,8 @@ def _ipv6_only_listeners():
 
 
 _ipv6_only_listeners()
-_port = 8002 if POOL == "hotline" else 8000
 _default_bind = f"0.0.0.0:{_port},[::]:{_port}" if ipv6_available() else f"0.0.0.0:{_port}"
-_bind_variable = "HOTLINE_BIND" if POOL == "hotline" else "BIND"
-bind = [address.strip() for address in os.environ.get(_bind_variable, _default_bind).split(",") if address.strip()]
+bind = [address.strip() for address in os.environ.get(bind_variable(POOL), _default_bind).split(",") if address.strip()]
 
 if POOL == "hotline":  # tens of operators, not thousands of residents
     workers = int(os.environ.get("HOTLINE_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
@@ -110,32 +108,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # query string), and request headers (cookies).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
-_formatter = "plain" if os.environ.get("LOG_FORMAT") == "plain" else "json"
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"personal_data": {"()": "cms.logging.PersonalDataFilter"}},
-    "formatters": {
-        "json": {"()": "cms.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "error_console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                          "filters": ["personal_data"], "formatter": _formatter},
-        "access_console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                           "filters": ["personal_data"], "formatter": _formatter},
-    },
-    "root": {"level": "INFO", "handlers": ["error_console"]},
-    "loggers": {
-        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["access_console"], "propagate": False},
-    },
-}
+logconfig_dict = server_log_config("gunicorn.error", "gunicorn.access")
 
 
 def post_fork(server, worker):
-    """A new worker imports the application afresh (cms.fresh_imports), not the master's copies."""
-    from cms.fresh_imports import forget_the_main_process_imports
+    """A new worker imports the application afresh (cms.worker_start), not the master's copies."""
+    from cms.worker_start import forget_the_main_process_imports
 
     forget_the_main_process_imports()
 

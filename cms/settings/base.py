@@ -1,8 +1,10 @@
 """Settings shared by every environment; secrets and endpoints come from the environment."""
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -103,16 +105,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The web servers set this for their own workers (deploy/granian_serve.py, gunicorn.conf.py):
     # granian kills no stuck request, so PostgreSQL cancels a statement that runs longer, and the
     # person gets the 503 page (cms/dbdown.py). The task worker and the commands have no limit.
-    STATEMENT_TIMEOUT = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "").strip()
-    if STATEMENT_TIMEOUT:
-        import re
-
-        if not re.fullmatch(r"[1-9]\d*(ms|s|min)?", STATEMENT_TIMEOUT):
-            from django.core.exceptions import ImproperlyConfigured
-
-            raise ImproperlyConfigured(f"DATABASE_STATEMENT_TIMEOUT={STATEMENT_TIMEOUT!r} 应为正整数毫秒，或带单位 ms、s、min，例如 30s")
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT}".strip()
+    _statement_timeout = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "").strip()
+    if _statement_timeout:
+        if not re.fullmatch(r"[1-9]\d*(ms|s|min)?", _statement_timeout):
+            raise ImproperlyConfigured(f"DATABASE_STATEMENT_TIMEOUT={_statement_timeout!r} 应为正整数毫秒，"
+                                       "或带单位 ms、s、min，例如 30s")
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process and the task worker share the file safely.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,6 +1,7 @@
-"""Fixtures of the page-cache and route-cache tests, and the load test's modules (benchmarks/load/)."""
+"""Fixtures of the page-cache and route-cache tests, a second database connection, and the load test's
+modules (benchmarks/load/)."""
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from cms.factories import PolicyDocumentPageFactory
@@ -31,3 +32,23 @@ def load_test_module(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def second_connection():
+    """``second_connection(**options)``: another connection to the test database, as a web process
+    keeps one between requests; extra ``OPTIONS`` for its settings; closed after the test."""
+    opened = []
+
+    def open_connection(**options):
+        wrapper = connections.create_connection("default")
+        if options:
+            wrapper.settings_dict = {**wrapper.settings_dict,
+                                     "OPTIONS": {**wrapper.settings_dict.get("OPTIONS", {}), **options}}
+        wrapper.ensure_connection()
+        opened.append(wrapper)
+        return wrapper
+
+    yield open_connection
+    for wrapper in opened:
+        wrapper.close()

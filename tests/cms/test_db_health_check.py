@@ -12,12 +12,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def kept():
-    """A second connection to the test database, as a web process keeps one between requests."""
-    wrapper = connections.create_connection("default")
-    wrapper.ensure_connection()
-    yield wrapper
-    wrapper.close()
+def kept(second_connection):
+    return second_connection()
 
 
 def test_the_backend_is_ours():

@@ -67,8 +67,8 @@ def test_dual_stack_follows_the_kernels_bindv6only(tmp_path):
 
 
 def test_one_address_of_either_family(serve):
-    assert (options(serve, BIND="127.0.0.1:8001")["address"], options(serve, BIND="127.0.0.1:8001")["port"]) == (
-        "127.0.0.1", 8001)
+    config = options(serve, BIND="127.0.0.1:8001")
+    assert (config["address"], config["port"]) == ("127.0.0.1", 8001)
     assert options(serve, BIND="[::1]:8001")["address"] == "::1"
 
 
@@ -106,7 +106,7 @@ def test_a_refused_setting_is_printed_and_exits_with_status_2_which_systemd_does
 
 
 def test_warm_up_is_wanted_unless_switched_off_by_either_name():
-    from cms.fresh_imports import warm_up_wanted
+    from cms.worker_start import warm_up_wanted
 
     assert warm_up_wanted({}) and warm_up_wanted({"SERVER_WARMUP": "1", "GUNICORN_WARMUP": "0"})
     assert not warm_up_wanted({"SERVER_WARMUP": "0"}) and not warm_up_wanted({"GUNICORN_WARMUP": "0"})
@@ -129,18 +129,18 @@ def test_the_workers_get_a_statement_timeout_unless_the_environment_says_otherwi
 def test_the_access_format_has_the_path_and_never_the_query_string(serve):
     assert "%(path)s" in serve.ACCESS_FORMAT and "query_string" not in serve.ACCESS_FORMAT
     config = serve.log_config({"LOG_FORMAT": "plain"})
-    assert config["handlers"]["console"]["formatter"] == "plain"
+    assert config["handlers"]["access_console"]["formatter"] == "plain"
     assert all(h["filters"] == ["personal_data"] for h in config["handlers"].values())
 
 
 # --- the warm-up in each worker -----------------------------------------------------------------
 
 def test_a_warmed_worker_searches_once_and_serves_even_when_the_search_fails(monkeypatch):
-    import cms.fresh_imports
+    import cms.worker_start
     import search.service
 
     # As in a new worker it forgets the imported modules: not in pytest's process.
-    monkeypatch.setattr(cms.fresh_imports, "forget_the_main_process_imports", lambda: [])
+    monkeypatch.setattr(cms.worker_start, "forget_the_main_process_imports", lambda: [])
     import cms.granian_worker
 
     calls = []
@@ -166,23 +166,22 @@ def test_a_warmed_worker_searches_once_and_serves_even_when_the_search_fails(mon
 def test_a_worker_forgets_the_modules_its_main_process_imported_for_the_logs():
     """After a reload, a worker must not run an upgraded application beside the main process's old django.conf."""
     code = ("import logging, logging.config, runpy, sys; sys.path.insert(0, '.'); "
-            "import granian.server; from cms import fresh_imports; fresh_imports.remember_the_server(); "
+            "import granian.server; from cms import worker_start; worker_start.remember_the_server(); "
             "logging.config.dictConfig(runpy.run_path('deploy/granian_serve.py')['log_config']({})); "
             "logging.getLogger('_granian').info('Spawning worker-1'); "  # what the main process does
             "tops = lambda: {n.split('.')[0] for n in sys.modules} - set(sys.stdlib_module_names); "
             "before = tops(); old = sys.modules['consultations.privacy']; "
-            "fresh_imports.forget_the_main_process_imports(); after = tops(); "
+            "worker_start.forget_the_main_process_imports(); after = tops(); "
             "import consultations.privacy as new; "
-            "print(sorted(before - after), sorted(after), new is not old)")
+            "import json; print(json.dumps({'forgotten': sorted(before - after), 'kept': sorted(after), "
+            "'reimported': new is not old}))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.production"})
     assert result.returncode == 0, result.stderr
-    line = result.stdout.strip().splitlines()[-1]
-    assert line.endswith(" True"), line
-    for package in ("django", "bleach", "asgiref", "webencodings", "consultations"):
-        assert f"'{package}'" in line.split("] [")[0], line  # forgotten …
-    kept = line.split("] [")[1].rsplit("]", 1)[0]
-    assert "granian" in kept and "django" not in kept and "bleach" not in kept  # … and what stays
+    modules = json.loads(result.stdout.strip().splitlines()[-1])
+    assert modules["reimported"], modules
+    assert {"django", "bleach", "asgiref", "webencodings", "consultations"} <= set(modules["forgotten"]), modules
+    assert "granian" in modules["kept"] and "django" not in modules["kept"] and "bleach" not in modules["kept"]
 
 
 def test_a_request_reaches_django_without_the_process_environment():

@@ -3,7 +3,7 @@ person gets the 503 page (cms/dbdown.py) instead of a request that holds a threa
 import time
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection
 from django.test import RequestFactory
 
 from cms.dbdown import database_unavailable, is_database_outage
@@ -15,15 +15,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def limited():
+def limited(second_connection):
     """A connection opened with the option the settings add for DATABASE_STATEMENT_TIMEOUT=200ms."""
-    wrapper = connections.create_connection("default")
-    wrapper.settings_dict = {**wrapper.settings_dict,
-                             "OPTIONS": {**wrapper.settings_dict.get("OPTIONS", {}),
-                                         "options": "-c statement_timeout=200ms"}}
-    wrapper.ensure_connection()
-    yield wrapper
-    wrapper.close()
+    return second_connection(options="-c statement_timeout=200ms")
 
 
 def test_a_statement_over_the_limit_is_cancelled_and_answered_with_the_503_page(limited):

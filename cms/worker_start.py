@@ -1,5 +1,8 @@
-"""A new web worker starts from the application's code on disk, not from its server's main process.
+"""What the web servers (deploy/granian_serve.py, deploy/gunicorn.conf.py) do around a worker's start.
 
+Standard library only, like the rest of the code that runs before the fork and before Django.
+
+A new web worker starts from the application's code on disk, not from its server's main process.
 granian's and gunicorn's workers are forked from a main process that configured the logs: their
 personal-data filter (cms.logging) imports consultations.privacy, and with it django.conf,
 asgiref, bleach and webencodings, the first time the main process logs a line. A worker would
@@ -9,7 +12,11 @@ itself had loaded (``remember_the_server``, before it starts), and each new work
 other module outside the standard library, and every module of this repository
 (``forget_the_main_process_imports``), before it imports the application. Only the log handlers
 the main process built stay as they were: a change to cms/logging.py needs a restart
-(docs/deploy.md, "Upgrades"). Standard library only, like the rest of the code before the fork.
+(docs/deploy.md, "Upgrades").
+
+The workers also get a limit per PostgreSQL statement (``worker_environment``): granian kills no
+stuck request, so PostgreSQL cancels a statement that runs longer (a little under nginx's 35 s)
+and the person gets the 503 page. The task worker and the commands have none.
 """
 import os
 import signal
@@ -21,6 +28,7 @@ REPOSITORY_PACKAGES = frozenset(path.name for path in Path(__file__).resolve().p
                                 if (path / "__init__.py").is_file())
 KEEP = frozenset({__name__, "cms.granian_worker", "__main__", "__mp_main__"})  # the code running this
 SERVERS = frozenset({"granian", "_granian", "gunicorn"})
+WEB_STATEMENT_TIMEOUT = "30s"  # DATABASE_STATEMENT_TIMEOUT's default in the web workers; "" for none
 _server_packages = set(SERVERS)
 
 
@@ -57,3 +65,8 @@ def reset_signals_in_child():
 def warm_up_wanted(environ=os.environ):
     """Whether new workers run the warm-up search (SERVER_WARMUP, or its earlier name GUNICORN_WARMUP)."""
     return environ.get("SERVER_WARMUP", environ.get("GUNICORN_WARMUP", "1")) != "0"
+
+
+def worker_environment(environ=os.environ):
+    """Variables the workers get unless the environment sets them (inherited through the fork)."""
+    return {} if "DATABASE_STATEMENT_TIMEOUT" in environ else {"DATABASE_STATEMENT_TIMEOUT": WEB_STATEMENT_TIMEOUT}
